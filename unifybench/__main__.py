@@ -1,0 +1,3 @@
+from unifybench.cli import main
+
+raise SystemExit(main())

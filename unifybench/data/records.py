@@ -1,0 +1,123 @@
+"""Typed records of the UnifyBench dataset: concepts, understanding items, generation prompts.
+
+These are the contract between the data layer, methods, scorers and the runner. Paths are absolute
+and always inside the dataset root (the loader re-roots and checks them). Images are never opened
+here; call :func:`load_image` when the pixels are needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+Category = Literal["human", "animal", "object"]
+GenerationType = Literal["live_subject", "object"]
+UnderstandingTask = Literal["rec", "vqa", "text_only", "choice"]
+GenerationTask = Literal["t2i", "face", "knowledge"]
+
+UNDERSTANDING_TASKS: tuple[UnderstandingTask, ...] = ("rec", "vqa", "text_only", "choice")
+# t2i: the 25 DreamBooth prompts (CLIP-I / CLIP-T); face: "A photo of <c>." for people (face
+# similarity); knowledge: the knowledge-driven conditions of t2i_conditions.json (vision judge).
+GENERATION_TASKS: tuple[GenerationTask, ...] = ("t2i", "face", "knowledge")
+ALL_TASKS: tuple[str, ...] = UNDERSTANDING_TASKS + GENERATION_TASKS
+CATEGORIES: tuple[Category, ...] = ("human", "animal", "object")
+
+
+def concept_token(concept_id: str) -> str:
+    """The placeholder a concept has in questions and prompts, e.g. ``<bo>``."""
+    return f"<{concept_id}>"
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One personal concept (a person, a pet, an object) and everything known about it."""
+
+    id: str
+    category: Category
+    class_noun: str
+    info: str
+    extra_info: tuple[str, ...]
+    generation_type: GenerationType
+    train_images: tuple[Path, ...]
+    test_images: tuple[Path, ...]
+    hard_negatives: tuple[Path, ...] = ()
+    random_negatives: tuple[Path, ...] = ()
+    cropped_images: tuple[Path, ...] = ()
+    conversation_type: str | None = None
+    num_testing_info: int | None = None
+
+    @property
+    def token(self) -> str:
+        return concept_token(self.id)
+
+
+@dataclass(frozen=True)
+class UnderstandingItem:
+    """One question of an understanding (MMU) task with its gold answer.
+
+    ``question`` has the ``<image>`` marker removed. ``image`` is None only when the item has no
+    image at all; text-only items of the official data carry the black placeholder image.
+    """
+
+    id: str  # stable: "<concept>/<task>/<index>", e.g. "bo/vqa/3"
+    concept_id: str
+    task: UnderstandingTask
+    index: int
+    question: str
+    answer: str
+    image: Path | None
+    source: str = ""  # "<file>#<position>" the item was read from, for error messages
+
+    @property
+    def is_positive(self) -> bool:
+        """For rec items: the published rule, positive unless the gold answer is exactly "No."."""
+        return self.answer.strip() != "No."
+
+
+@dataclass(frozen=True)
+class GenerationPrompt:
+    """One generation prompt of a concept; a method makes ``n_images`` images for it.
+
+    ``prompt`` contains the concept placeholder (``<bo>``); ``clip_text`` is the prompt with the
+    placeholder replaced by the class noun, as CLIP-T scores it. ``group`` is the UnifyBench++
+    condition family for dict-shaped ``t2i_conditions.json`` (empty otherwise).
+    """
+
+    id: str  # "<concept>/<task>/<index>", e.g. "bo/t2i/7"
+    concept_id: str
+    task: GenerationTask
+    index: int
+    prompt: str
+    clip_text: str
+    n_images: int = 4
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A loaded dataset: its concepts and their task items, all metadata, no pixels."""
+
+    root: Path
+    concepts: dict[str, Concept]
+    understanding: dict[str, tuple[UnderstandingItem, ...]] = field(default_factory=dict)
+    generation: dict[str, tuple[GenerationPrompt, ...]] = field(default_factory=dict)
+    name: str = "unifybench"
+    revision: str = "local"
+    black_image: Path | None = None
+
+    def items(self, concept_id: str, task: str) -> tuple[UnderstandingItem | GenerationPrompt, ...]:
+        """All items of one task of one concept, in dataset order."""
+        pool = self.understanding if task in UNDERSTANDING_TASKS else self.generation
+        return tuple(i for i in pool.get(concept_id, ()) if i.task == task)
+
+
+def load_image(path: Path) -> Image.Image:
+    """Open an image as RGB (the only place pixels are read from dataset paths)."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        return img.convert("RGB")

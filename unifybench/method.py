@@ -1,0 +1,100 @@
+"""The one interface every personalization method implements, and the registry that finds methods.
+
+A method is a plain class with three calls::
+
+    state = method.personalize(concept, workdir)     # learn the concept (may train, may just read)
+    text = method.answer(state, question, image)     # understanding; image is a PIL image or None
+    images = method.generate(state, prompt, n, seed)  # generation; list of n PIL images
+
+plus the capabilities it declares (``"understanding"``, ``"generation"``). The runner only asks a
+method for what it declares. Prompts and questions contain the concept placeholder (``<bo>``); what a
+method does with it is its own business.
+
+Methods register by name with :func:`register_method`, or from other packages through the entry
+point group ``unifybench.methods`` (``name = "package.module:Class"``). Built-in methods are listed
+lazily in ``_BUILTIN`` so that importing this module never imports torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
+
+from unifybench.errors import ConfigError
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from unifybench.data.records import Concept
+
+Capability = Literal["understanding", "generation"]
+ENTRY_POINT_GROUP = "unifybench.methods"
+
+
+@runtime_checkable
+class Method(Protocol):
+    """What the runner needs from a method."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[frozenset[str]]
+
+    def personalize(self, concept: Concept, workdir: Path) -> Any: ...
+
+    def answer(self, state: Any, question: str, image: Image.Image | None) -> str: ...
+
+    def generate(self, state: Any, prompt: str, n: int, seed: int) -> list[Image.Image]: ...
+
+
+# name -> "module:Class"; imported only when the method is used.
+_BUILTIN: dict[str, str] = {
+    "no-personalization": "methods.no_personalization:NoPersonalization",
+    "reference-images": "methods.reference_images:ReferenceImages",
+    "profile-retrieval": "methods.profile_retrieval:ProfileRetrieval",
+    "openai-prompt": "methods.openai_prompt:OpenAIPrompt",
+    "unictokens": "methods.unictokens:UniCTokens",
+    "showo-prompt": "methods.showo_prompt:ShowoPrompt",
+}
+_REGISTERED: dict[str, type] = {}
+
+
+def register_method(name: str) -> Callable[[type], type]:
+    """Class decorator: make a method available under ``name``."""
+
+    def wrap(cls: type) -> type:
+        cls.name = name
+        _REGISTERED[name] = cls
+        return cls
+
+    return wrap
+
+
+def _entry_points() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def list_methods() -> list[str]:
+    """Names of all known methods: built-in, registered in this process, and from entry points."""
+    return sorted(set(_BUILTIN) | set(_REGISTERED) | set(_entry_points()))
+
+
+def method_class(name: str) -> type:
+    """Resolve a method name to its class, importing its module only now."""
+    if name in _REGISTERED:
+        return _REGISTERED[name]
+    target = _BUILTIN.get(name) or _entry_points().get(name)
+    if target is None:
+        known = ", ".join(list_methods())
+        raise ConfigError(f"unknown method '{name}'; known methods: {known}")
+    module_name, _, attr = target.partition(":")
+    cls = getattr(importlib.import_module(module_name), attr)
+    _REGISTERED.setdefault(name, cls)
+    return cls
+
+
+def create_method(name: str, **params: Any) -> Method:
+    """Instantiate a method by name with keyword parameters."""
+    return method_class(name)(**params)

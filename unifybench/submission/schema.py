@@ -1,0 +1,95 @@
+"""Pydantic models of ``result.json`` (written by the runner) and of a submission.
+
+A submission is a ``result.json`` without per-item records. ``results`` maps task -> metric ->
+:class:`MetricResult`. Reported numbers (from a paper) use the same shape with
+``provenance.kind == "reported"`` and whatever n / coverage the paper gives (often unknown: None).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MetricResult(_Strict):
+    """One number with everything needed to judge it."""
+
+    value: float | None = Field(description="Mean over concepts; None when nothing could be scored")
+    scorer: str = Field(description="Versioned scorer id, e.g. 'clip_i/openai-vit-b32/v2@1'")
+    judge: str | None = Field(default=None, description="Judge identity when a judge produced it")
+    n: int | None = Field(default=None, description="Items scored")
+    n_total: int | None = Field(default=None, description="Items planned")
+    coverage: float | None = Field(default=None, ge=0.0, le=1.0, description="n / n_total")
+    ci_low: float | None = None
+    ci_high: float | None = None
+    per_concept: dict[str, float | None] = Field(default_factory=dict)
+    extra: dict[str, float | int | str | None] = Field(
+        default_factory=dict, description="Side figures, e.g. face detection rate"
+    )
+
+
+class MethodInfo(_Strict):
+    name: str
+    version: str = ""
+    params: dict[str, Any] = Field(default_factory=dict)
+    checkpoint_hash: str | None = None
+    paper: str | None = Field(default=None, description="Link to the method's paper")
+
+
+class JudgeInfo(_Strict):
+    role: str = Field(description="'text' (VQA / text QA) or 'vision' (knowledge-driven images)")
+    identity: str = Field(description="provider/model@prompt-hash, e.g. 'openai-compatible/deepseek-chat@3f2a..'")
+    model: str
+    base_url: str | None = None
+    prompt_hash: str | None = None
+    temperature: float | None = None
+    official: bool = Field(description="True only for the published protocol's judge model")
+
+
+class BenchmarkInfo(_Strict):
+    dataset: str = Field(description="e.g. 'HankYang428/unictokens_data', 'unifybench-sample', 'dreambench'")
+    revision: str = ""
+    manifest_hash: str | None = None
+    protocol: str = Field(description="'legacy', 'v2', or a paper's own protocol name")
+    sample: bool = Field(default=False, description="True for the smoke-test sample benchmark")
+    scorers: list[str] = Field(default_factory=list)
+    judges: list[JudgeInfo] = Field(default_factory=list)
+
+
+class Provenance(_Strict):
+    kind: Literal["measured", "reported"]
+    # measured
+    run_id: str | None = None
+    date: str | None = None
+    machine: str | None = None
+    unifybench_version: str | None = None
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    packages: dict[str, str] = Field(default_factory=dict)
+    seed: int | None = None
+    # reported
+    paper: str | None = None
+    table: str | None = None
+    paper_version: str | None = None
+    page: str | None = None
+    url: str | None = None
+    note: str = ""
+
+
+class Submission(_Strict):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    method: MethodInfo
+    benchmark: BenchmarkInfo
+    concepts: dict[str, str] = Field(
+        default_factory=dict, description="concept id -> category (human / animal / object)"
+    )
+    results: dict[str, dict[str, MetricResult]] = Field(description="task -> metric -> result")
+    provenance: Provenance
+    notes: str = ""
