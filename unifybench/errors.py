@@ -29,3 +29,11 @@ class DataError(UnifyBenchError):
 
 class ConfigError(UnifyBenchError):
     """Invalid configuration: an unknown method, scorer, judge option or missing secret."""
+
+
+class ScorerUnavailable(UnifyBenchError):
+    """An official scorer cannot run here (weights not downloadable, package missing).
+
+    The runner and the demo skip that scorer and say so with this message; they never substitute
+    another scorer under the same id.
+    """
