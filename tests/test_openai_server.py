@@ -58,8 +58,12 @@ def test_images_are_deterministic_pngs_of_the_requested_size() -> None:
 
     with FakeOpenAI() as server:
         client = _client(server)
-        first = client.images.generate(prompt="a cat", n=2, size="64x32", response_format="b64_json")
-        again = client.images.generate(prompt="a cat", n=2, size="64x32", response_format="b64_json")
+        first = client.images.generate(
+            prompt="a cat", n=2, size="64x32", response_format="b64_json"
+        )
+        again = client.images.generate(
+            prompt="a cat", n=2, size="64x32", response_format="b64_json"
+        )
         images = [Image.open(io.BytesIO(base64.b64decode(d.b64_json))) for d in first.data]
         assert [im.size for im in images] == [(64, 32), (64, 32)]
         assert first.data[0].b64_json == again.data[0].b64_json

@@ -129,7 +129,9 @@ class FakeOpenAI:
             def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
                 pass
 
-            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, status: int, body: bytes, headers: dict[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -138,7 +140,9 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+            def _error(
+                self, status: int, message: str, headers: dict[str, str] | None = None
+            ) -> None:
                 body = json.dumps({"error": {"message": message, "type": "fake", "code": status}})
                 self._send(status, body.encode(), headers)
 
