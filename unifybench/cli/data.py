@@ -23,6 +23,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     sample.add_argument("out", metavar="OUT", help="folder to write (created if needed)")
     sample.set_defaults(func=run_sample)
 
+    download = verbs.add_parser(
+        "download",
+        help="download UnifyBench from the Hugging Face hub and print its local folder",
+        description="Download the dataset repo (default HankYang428/unictokens_data) with "
+        "huggingface_hub; works offline when the snapshot is already cached.",
+    )
+    download.add_argument("--repo", default=None, help="hub dataset repo id")
+    download.add_argument("--revision", default=None, help="branch, tag or commit")
+    download.add_argument("--concepts", nargs="+", default=None, help="only these concepts")
+    download.add_argument("--cache-dir", default=None, help="hub cache folder")
+    download.add_argument("--local-dir", default=None, help="write the files here instead")
+    download.set_defaults(func=run_download)
+
     check = verbs.add_parser(
         "check",
         help="validate a dataset folder and print a report (exit 1 on any error)",
@@ -46,6 +59,21 @@ def run_sample(args: argparse.Namespace) -> int:
     out = write_sample(args.out)
     print(f"wrote the UnifyBench sample benchmark (smoke-test set) to {out}")
     print(f"check it with: unifybench data check {out}")
+    return 0
+
+
+def run_download(args: argparse.Namespace) -> int:
+    """``unifybench data download``: prints the dataset root (the folder to pass to other verbs)."""
+    from unifybench.data import hub
+
+    root = hub.download(
+        args.repo or hub.REPO_ID,
+        revision=args.revision,
+        concepts=args.concepts,
+        cache_dir=args.cache_dir,
+        local_dir=args.local_dir,
+    )
+    print(root)
     return 0
 
 

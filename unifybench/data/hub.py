@@ -94,8 +94,9 @@ def download(
         raise DataError(
             where,
             "",
-            f"a local copy: it is not in the hub cache and cannot be downloaded "
-            f"(offline or no network: {type(err).__name__}); {_download_hint(repo_id, revision)}",
+            "a copy in the hub cache or a download, but it is not cached and cannot be "
+            f"downloaded here (offline or no network: {type(err).__name__}); "
+            f"{_download_hint(repo_id, revision)}",
         ) from err
     except RevisionNotFoundError as err:
         raise DataError(where, "revision", f"an existing branch, tag or commit ({err})") from err

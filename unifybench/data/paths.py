@@ -38,9 +38,10 @@ class RootGuard:
         self.root = Path(os.path.abspath(root))
         real = os.path.realpath(self.root)
         self._allowed = [real]
-        snapshots = Path(real).parent
-        if snapshots.name == "snapshots":
-            self._allowed.append(os.path.realpath(snapshots.parent / "blobs"))
+        for folder in (Path(real), *Path(real).parents):  # the root may lie below the snapshot
+            if folder.parent.name == "snapshots" and (folder.parent.parent / "blobs").is_dir():
+                self._allowed.append(os.path.realpath(folder.parent.parent / "blobs"))
+                break
 
     def inside(self, path: str | Path) -> bool:
         """Whether ``path`` resolves (following symlinks) to a place inside the allowed roots."""
