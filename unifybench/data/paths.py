@@ -42,10 +42,21 @@ class RootGuard:
             if folder.parent.name == "snapshots" and (folder.parent.parent / "blobs").is_dir():
                 self._allowed.append(os.path.realpath(folder.parent.parent / "blobs"))
                 break
+        self._dirs: dict[str, str] = {}  # realpath of each folder seen, so a file costs one lstat
+        self.rerooted: dict[str, Path] = {}  # raw path -> checked local path (items share images)
+
+    def realpath(self, path: str | Path) -> str:
+        """``os.path.realpath`` of a normalised path, caching the folders' resolution."""
+        parent, name = os.path.split(os.fspath(path))
+        real_parent = self._dirs.get(parent)
+        if real_parent is None:
+            real_parent = self._dirs[parent] = os.path.realpath(parent)
+        candidate = os.path.join(real_parent, name)
+        return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
 
     def inside(self, path: str | Path) -> bool:
         """Whether ``path`` resolves (following symlinks) to a place inside the allowed roots."""
-        real = os.path.realpath(path)
+        real = self.realpath(path)
         return any(real == base or real.startswith(base + os.sep) for base in self._allowed)
 
     def check(self, path: str | Path, *, file: str | Path, field: str, raw: str) -> Path:
@@ -55,7 +66,7 @@ class RootGuard:
                 file,
                 field,
                 f"a path inside the dataset root {self.root}; {raw!r} resolves to "
-                f"{os.path.realpath(path)}",
+                f"{self.realpath(path)}",
             )
         return Path(path)
 
@@ -79,6 +90,9 @@ def reroot(raw: str, guard: RootGuard, *, file: str | Path, field: str) -> Path:
     """
     if not isinstance(raw, str) or not raw.strip():
         raise DataError(file, field, f"an image path (a non-empty string), got {raw!r}")
+    hit = guard.rerooted.get(raw)
+    if hit is not None:
+        return hit
     rel = split_layout_path(raw)
     if rel is None:
         text = raw.replace("\\", "/")
@@ -87,7 +101,8 @@ def reroot(raw: str, guard: RootGuard, *, file: str | Path, field: str) -> Path:
             raise DataError(file, field, f"an image path that contains one of {names}; got {raw!r}")
         rel = [p for p in text.split("/") if p not in ("", ".")]
     candidate = os.path.normpath(os.path.join(guard.root, *rel))
-    return guard.check(candidate, file=file, field=field, raw=raw)
+    checked = guard.rerooted[raw] = guard.check(candidate, file=file, field=field, raw=raw)
+    return checked
 
 
 def join_inside(base: Path, name: str, guard: RootGuard, *, file: str | Path, field: str) -> Path:
