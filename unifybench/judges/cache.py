@@ -66,6 +66,7 @@ class JudgeCache:
         self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")  # durable enough for a cache
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS replies ("
                 " key TEXT PRIMARY KEY, value REAL, raw TEXT, error TEXT, identity TEXT,"
