@@ -94,6 +94,8 @@ def test_text_scorer_rejects_other_tasks_and_protocols(server, judge_key, tmp_pa
     judge = OpenAIJudge(fast_config(server, tmp_path))
     with pytest.raises(ConfigError, match="protocol"):
         TextJudgeScorer(judge, "v3")
+    with pytest.raises(ConfigError, match="needs a text judge"):
+        TextJudgeScorer(vision_judge(server, tmp_path), "v2")
     rec = UnderstandingItem("bo/rec/0", "bo", "rec", 0, "Is <bo> here?", "Yes.", None)
     with pytest.raises(ConfigError, match="rec"):
         TextJudgeScorer(judge, "v2").score([ScoringInput(rec, CONCEPT, "yes")])

@@ -63,6 +63,8 @@ class TextJudgeScorer:
 
     def __init__(self, judge: Judge, protocol: str) -> None:
         check_protocol(protocol)
+        if getattr(getattr(judge, "config", None), "role", "text") != "text":
+            raise ConfigError(f"the text judge scorer needs a text judge; got {judge.identity}")
         self.protocol = protocol
         switch = getattr(judge, "for_protocol", None)
         self.judge: Judge = switch(protocol) if callable(switch) else judge
