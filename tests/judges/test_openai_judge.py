@@ -249,3 +249,10 @@ def test_unreadable_image_is_unscored_without_a_request(server, judge_key, tmp_p
     [result] = OpenAIJudge(cfg).score_many([req])
     assert math.isnan(result.value) and "cannot build request" in result.error
     assert server.requests == []
+
+
+def test_cache_can_be_switched_off(server, judge_key, tmp_path) -> None:
+    judge = OpenAIJudge(fast_config(server, tmp_path / "c", use_cache=False))
+    judge.score_many(requests_for(2))
+    judge.score_many(requests_for(2))
+    assert len(server.requests) == 4 and not (tmp_path / "c").exists()
