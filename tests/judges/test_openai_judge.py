@@ -194,33 +194,30 @@ def test_mixed_faults_nothing_dropped_and_counts_add_up(
 
 
 def test_concurrency_is_capped(server, judge_key, tmp_path) -> None:
-    lock = threading.Lock()
-    state = {"now": 0, "peak": 0}
-
-    def responder(body: dict) -> str:
-        with lock:
-            state["now"] += 1
-            state["peak"] = max(state["peak"], state["now"])
-        time.sleep(0.05)
-        with lock:
-            state["now"] -= 1
-        return "1"
-
-    server.responder(responder)
+    server.latency = 0.05
     judge = OpenAIJudge(fast_config(server, tmp_path, concurrency=3))
     results = judge.score_many(requests_for(15))
-    assert all(r.value == 1.0 for r in results)
-    assert state["peak"] == 3  # reached, never exceeded
+    assert all(r.value == 1.0 for r in results) and len(server.requests) == 15
+    assert server.max_concurrent == 3  # reached, never exceeded
 
 
-def test_client_errors_are_not_retried(server, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv(KEY_ENV, "sk-wrong-key-for-this-server")
+def test_client_errors_are_not_retried(server, judge_key, tmp_path) -> None:
+    server.inject("401")
     judge = OpenAIJudge(fast_config(server, tmp_path))
     [result] = judge.score_many(requests_for(1))
-    if not server.requests and result.error and "401" not in result.error:
-        pytest.skip("the loopback server does not check keys")
-    assert math.isnan(result.value) and result.attempts == 1
-    assert "HTTP 401" in result.error
+    assert math.isnan(result.value) and result.attempts == 1 == len(server.requests)
+    assert result.error.startswith("HTTP 401")
+    # not cached: the next run asks again
+    [again] = OpenAIJudge(fast_config(server, tmp_path)).score_many(requests_for(1))
+    assert again.value == 1.0 and len(server.requests) == 2
+
+
+def test_wrong_key_is_reported_without_the_key(server, tmp_path, monkeypatch) -> None:
+    wrong = "sk-wrong-key-for-this-server-123"
+    monkeypatch.setenv(KEY_ENV, wrong)
+    [result] = OpenAIJudge(fast_config(server, tmp_path)).score_many(requests_for(1))
+    assert math.isnan(result.value) and "HTTP 401" in result.error
+    assert wrong not in result.error and wrong not in repr(result)
 
 
 def test_key_never_reaches_cache_results_or_logs(
