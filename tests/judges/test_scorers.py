@@ -43,10 +43,7 @@ def vqa_input(i: int, text: str | None, *, system_prompt: str | None = None) -> 
         answer="A red hat.",
         image=None,
     )
-    inp = ScoringInput(item=item, concept=CONCEPT, text=text)
-    if system_prompt is not None:  # how a runner attaches the method's personal system prompt
-        object.__setattr__(inp, "system_prompt", system_prompt)
-    return inp
+    return ScoringInput(item=item, concept=CONCEPT, text=text, system_prompt=system_prompt)
 
 
 def user_content(body: dict):

@@ -54,7 +54,7 @@ class TextJudgeScorer:
     """Judge free-text answers of ``vqa`` and ``text_only`` items against their gold answers.
 
     ``protocol='legacy'`` shows the judge the personal system prompt inside the question when the
-    scoring input carries one (attribute ``system_prompt``; defect 4) and, for a text judge on a
+    scoring input carries one (``ScoringInput.system_prompt``; defect 4) and, for a text judge on a
     built-in prompt, uses the ``text-legacy`` template; ``v2`` uses the ``text`` template and the
     bare question. ``self.judge`` is the judge actually used: record ``self.judge.info()``.
     """
@@ -85,7 +85,7 @@ class TextJudgeScorer:
             "system_prompt": "",
         }
         if self.protocol == "legacy":
-            fields["system_prompt"] = getattr(inp, "system_prompt", None) or ""
+            fields["system_prompt"] = inp.system_prompt or ""
         return JudgeRequest(item_id=item.id, fields=fields)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
