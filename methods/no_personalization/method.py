@@ -41,9 +41,9 @@ class NoPersonalization:
     * Multiple-choice questions get the first option, letter and text (``"A. ..."``).
     * Open questions (VQA, text-only) get ``"I don't know: <question>"`` with the placeholder
       replaced by "it" / "its": the answer is built from the question alone.
-    * Generation returns images that ignore the prompt: seeded uniform noise (``image_style="noise"``)
-      or a flat mid-gray image (``"gray"``), ``size`` x ``size`` pixels. The noise depends only on
-      ``seed`` and the image's position in the batch.
+    * Generation returns images that ignore the prompt: seeded uniform noise
+      (``image_style="noise"``) or a flat mid-gray image (``"gray"``), ``size`` x ``size`` pixels.
+      The noise depends only on ``seed`` and the image's position in the batch.
     """
 
     name: ClassVar[str] = "no-personalization"

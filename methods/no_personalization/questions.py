@@ -34,6 +34,9 @@ PRESENCE_WORDS = frozenset(
         "anywhere", "somewhere", "at", "all", "please", "tell", "me", "whether", "if",
     }
 )  # fmt: skip
+QUESTION_OPENERS = frozenset(
+    {"is", "are", "can", "could", "do", "does", "would", "will", "please", "tell"}
+)
 _INSTRUCTION = re.compile(
     r"\b(answer|respond|reply)\b|\byes or no\b|\bsingle word\b|\bone word\b", re.IGNORECASE
 )
@@ -78,9 +81,8 @@ def _is_presence_sentence(sentence: str, token: str | None) -> bool:
     words = [w.lower() for w in _WORD.findall(rest)]
     if not any(w in IMAGE_NOUNS for w in words):
         return False
-    if words and words[0] not in {"is", "are", "can", "could", "do", "does", "would", "will"}:
-        if words[0] not in {"please", "tell"}:
-            return False
+    if words and words[0] not in QUESTION_OPENERS:
+        return False
     return all(w in PRESENCE_WORDS or w in IMAGE_NOUNS for w in words)
 
 
