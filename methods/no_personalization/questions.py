@@ -100,7 +100,7 @@ def choice_options(question: str) -> list[Choice]:
     Options must be consecutive letters starting at A; fewer than two means "not a choice question".
     """
     text = strip_image_marker(question)
-    found = [Choice(m.group(1), m.group(2).strip()) for m in _OPTION.finditer(text)]
+    found = [Choice(m.group(1), m.group(2).strip().rstrip(";,")) for m in _OPTION.finditer(text)]
     options: list[Choice] = []
     for opt in found:
         if opt.letter == chr(ord("A") + len(options)):

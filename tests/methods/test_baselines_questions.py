@@ -59,6 +59,11 @@ def test_choice_options_inline_and_on_lines() -> None:
     assert question_stem("What does <bo> like? A. apples B. pears") == "What does <bo> like?"
 
 
+def test_choice_options_separated_by_semicolons() -> None:
+    options = choice_options("Q: What does <bo> wear? Choices: A. a hat; B. a scarf; C. boots.")
+    assert [o.text for o in options] == ["a hat", "a scarf", "boots."]
+
+
 def test_not_a_choice_question() -> None:
     assert choice_options("Is <bo> a dog?") == []
     assert choice_options("What is written on plan B. of the map?") == []
