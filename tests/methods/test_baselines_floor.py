@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -138,3 +139,20 @@ def test_square_resize_keeps_exact_pixels_and_crops_centre() -> None:
     pixels = np.arange(40 * 60 * 3, dtype=np.uint8).reshape(40, 60, 3)
     out = square_resize(Image.fromarray(pixels), 40)
     assert np.array_equal(np.asarray(out), pixels[:, 10:50])
+
+
+def test_importing_the_baselines_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, methods.no_personalization, methods.reference_images, "
+        "methods.profile_retrieval, methods.openai_prompt\n"
+        "heavy = {'torch', 'sentence_transformers', 'dlib', 'openai', 'skimage', 'transformers'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert out.stdout.strip() == "[]"
