@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from unifybench.errors import ConfigError
 
@@ -98,7 +105,7 @@ class LeaderboardSchema(_Strict):
     """The parsed ``schema.yaml``."""
 
     schema_version: Literal[1]
-    categories: list[str]
+    categories: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]]
     protocols: dict[str, ProtocolSpec]
     benchmarks: dict[str, BenchmarkSpec] = Field(default_factory=dict)
     tasks: dict[str, TaskSpec]
