@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from leaderboard.schema import BenchmarkSpec, Column, GroupSpec, LeaderboardSchema, ProtocolSpec
@@ -115,7 +116,7 @@ class Board:
     def page(self) -> str:
         return f"board-{self.id}.html"
 
-    @property
+    @cached_property
     def sample(self) -> bool:
         return self.benchmark.sample or any(r.entry.sub.benchmark.sample for r in self.rows)
 
