@@ -119,10 +119,11 @@ def predict(
     if not method_list:
         raise ConfigError("no method given (--method NAME)")
     concept_list = _as_list(concepts)
+    # Resolve every method before loading anything: a typo fails at once.
+    created = [_instantiate(spec, params or {}) for spec in method_list]
     benchmark, source, digest = _load(data, concept_list)
     outcomes = []
-    for spec in method_list:
-        method, name, given = _instantiate(spec, params or {})
+    for method, name, given in created:
         run_dir = Path(out) / run_dir_name(name, run_name, len(method_list) > 1)
         config = RunConfig(
             method=name,

@@ -7,8 +7,8 @@ A method is a plain class with three calls::
     images = method.generate(state, prompt, n, seed)  # generation: n PIL images
 
 plus the capabilities it declares (``"understanding"``, ``"generation"``). The runner only asks a
-method for what it declares. Prompts and questions contain the concept placeholder (``<bo>``); what a
-method does with it is its own business.
+method for what it declares. Prompts and questions contain the concept placeholder (``<bo>``); what
+a method does with it is its own business.
 
 Methods register by name with :func:`register_method`, or from other packages through the entry
 point group ``unifybench.methods`` (``name = "package.module:Class"``). Built-in methods are listed

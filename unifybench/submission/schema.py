@@ -45,7 +45,9 @@ class MethodInfo(_Strict):
 
 class JudgeInfo(_Strict):
     role: str = Field(description="'text' (VQA / text QA) or 'vision' (knowledge-driven images)")
-    identity: str = Field(description="provider/model@prompt-hash, e.g. 'openai-compatible/deepseek-chat@3f2a..'")
+    identity: str = Field(
+        description="provider/model@prompt-hash, e.g. 'openai-compatible/deepseek-chat@3f2a..'"
+    )
     model: str
     base_url: str | None = None
     prompt_hash: str | None = None
@@ -54,7 +56,9 @@ class JudgeInfo(_Strict):
 
 
 class BenchmarkInfo(_Strict):
-    dataset: str = Field(description="e.g. 'HankYang428/unictokens_data', 'unifybench-sample', 'dreambench'")
+    dataset: str = Field(
+        description="e.g. 'HankYang428/unictokens_data', 'unifybench-sample', 'dreambench'"
+    )
     revision: str = ""
     manifest_hash: str | None = None
     protocol: str = Field(description="'legacy', 'v2', or a paper's own protocol name")
