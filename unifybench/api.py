@@ -119,11 +119,17 @@ def predict(
     if not method_list:
         raise ConfigError("no method given (--method NAME)")
     concept_list = _as_list(concepts)
-    # Resolve every method before loading anything: a typo fails at once.
-    created = [_instantiate(spec, params or {}) for spec in method_list]
+    # Resolve every method name before loading anything: a typo fails at once. Instances are
+    # created one at a time below, so two large models are never held together.
+    from unifybench.method import method_class
+
+    for spec in method_list:
+        if isinstance(spec, str):
+            method_class(spec)
     benchmark, source, digest = _load(data, concept_list)
     outcomes = []
-    for method, name, given in created:
+    for spec in method_list:
+        method, name, given = _instantiate(spec, params or {})
         run_dir = Path(out) / run_dir_name(name, run_name, len(method_list) > 1)
         config = RunConfig(
             method=name,
@@ -143,6 +149,7 @@ def predict(
             method, benchmark, run_dir, config, retry_errors=retry_errors, progress=progress
         )
         outcomes.append(RunOutcome(name, run_dir, predict=summary))
+        del method
     return outcomes
 
 
