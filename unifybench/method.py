@@ -4,11 +4,11 @@ A method is a plain class with three calls::
 
     state = method.personalize(concept, workdir)     # learn the concept (may train, may just read)
     text = method.answer(state, question, image)     # understanding; image is a PIL image or None
-    images = method.generate(state, prompt, n, seed)  # generation: n PIL images
+    images = method.generate(state, prompt, n, seed)  # generation; list of n PIL images
 
 plus the capabilities it declares (``"understanding"``, ``"generation"``). The runner only asks a
-method for what it declares. Prompts and questions contain the concept placeholder (``<bo>``); what
-a method does with it is its own business.
+method for what it declares. Prompts and questions contain the concept placeholder (``<bo>``);
+what a method does with it is its own business.
 
 Methods register by name with :func:`register_method`, or from other packages through the entry
 point group ``unifybench.methods`` (``name = "package.module:Class"``). Built-in methods are listed
