@@ -52,7 +52,7 @@ def test_end_to_end_writes_all_stage_files(tiny, tmp_path):
     assert run_dir == tmp_path / "runs" / "echo"
     for name in (
         "run.json",
-        "plan.jsonl",
+        "plan.json",
         "predictions.jsonl",
         "scoring.json",
         "scores.jsonl",
@@ -62,7 +62,7 @@ def test_end_to_end_writes_all_stage_files(tiny, tmp_path):
         assert (run_dir / name).exists(), name
 
     preds = read_jsonl(run_dir / "predictions.jsonl")
-    plan = read_jsonl(run_dir / "plan.jsonl")
+    plan = json.loads((run_dir / "plan.json").read_text())["items"]
     assert sorted(p["id"] for p in preds) == sorted(p["id"] for p in plan)
     assert all(p["status"] == "ok" for p in preds)
     gen = next(p for p in preds if p["id"] == "cup/t2i/2")
@@ -285,7 +285,7 @@ def test_resume_with_other_config_is_refused(tiny, tmp_path):
 
 def test_capabilities_limit_the_plan(tiny, tmp_path):
     (outcome,) = api.predict(UnderstandingOnly(), data=tiny, out=tmp_path, progress=False)
-    tasks = {p["task"] for p in read_jsonl(outcome.run_dir / "plan.jsonl")}
+    tasks = {p["task"] for p in json.loads((outcome.run_dir / "plan.json").read_text())["items"]}
     assert tasks == {"rec", "vqa"}
 
 

@@ -24,7 +24,7 @@ from unifybench.errors import DataError
 from unifybench.runner.config import RunConfig, read_config, write_json
 from unifybench.runner.jsonl import read_records
 from unifybench.runner.layout import RunLayout
-from unifybench.runner.plan import PlanItem
+from unifybench.runner.plan import PlanItem, read_plan
 from unifybench.runner.predict import load_predictions
 from unifybench.runner.provenance import now_iso, read_provenance, update_provenance
 from unifybench.runner.score import load_scoring, record_to_score
@@ -286,7 +286,7 @@ def run_aggregation(run_dir: Path, scorers: Sequence[Any] | None = None) -> Subm
     """Recompute ``result.json`` of a run from its stored scores; returns the Submission."""
     layout = RunLayout(run_dir)
     config = read_config(layout.config)
-    plan = [PlanItem.from_json(r) for r in read_records(layout.plan)]
+    plan = read_plan(layout.plan)
     scoring = load_scoring(run_dir)
     if not scoring:
         raise DataError(layout.scoring, "", "a scored run (run `unifybench score` first)")

@@ -83,10 +83,11 @@ def read_config(path: Path) -> RunConfig:
     return RunConfig.from_json(data, path)
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any, indent: int | None = 2) -> None:
     """Write a JSON file atomically (temporary file, then rename)."""
     import os
 
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", "utf-8")
+    text = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+    tmp.write_text(text + "\n", "utf-8")
     os.replace(tmp, path)

@@ -61,16 +61,19 @@ def rewrite(path: Path, records: Iterable[dict[str, Any]]) -> None:
     """Replace ``path`` by exactly ``records`` (write to a temporary file, then rename)."""
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
-        for record in records:
-            fh.write(dumps(record) + "\n")
+        fh.writelines(dumps(record) + "\n" for record in records)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
+# One encoder for all records: json.dumps with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
 def dumps(record: dict[str, Any]) -> str:
     """One record as a single JSON line (NaN is not valid JSON: callers store None instead)."""
-    return json.dumps(record, ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(record)
 
 
 class JsonlWriter:

@@ -4,7 +4,7 @@
 
     runs/<run>/
       run.json            the run's configuration (method, params, data, tasks, seed, protocol)
-      plan.jsonl          every planned item (id, concept, task, n images): coverage denominator
+      plan.json           every planned item (id, concept, task, n images): coverage denominator
       predictions.jsonl   one record per item: text answer or image paths, or an error
       images/<concept>/<task>/<index>_<k>.png
       scoring.json        the scorers (and judges) of the latest score stage, and the ones skipped
@@ -32,7 +32,7 @@ class RunLayout:
 
     @property
     def plan(self) -> Path:
-        return self.root / "plan.jsonl"
+        return self.root / "plan.json"
 
     @property
     def predictions(self) -> Path:

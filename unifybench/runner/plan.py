@@ -7,12 +7,14 @@ An understanding item is one question; a generation item is one prompt for which
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from unifybench.data.records import ALL_TASKS, GENERATION_TASKS, UNDERSTANDING_TASKS
-from unifybench.errors import ConfigError
+from unifybench.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     from unifybench.data.records import Benchmark, GenerationPrompt, UnderstandingItem
@@ -109,3 +111,21 @@ def _plan_item(
     if item.task in GENERATION_TASKS:
         n = images_per_prompt if images_per_prompt is not None else item.n_images  # type: ignore[union-attr]
     return PlanItem(item.id, item.concept_id, item.task, item.index, n)
+
+
+def write_plan(path: Path, plan: Sequence[PlanItem]) -> None:
+    """Write ``plan.json`` ({"items": [...]}, one document: encoding it whole is fast)."""
+    from unifybench.runner.config import write_json
+
+    write_json(path, {"items": [p.to_json() for p in plan]}, indent=None)
+
+
+def read_plan(path: Path) -> list[PlanItem]:
+    """The planned items of a run; a DataError naming the file when it is missing or malformed."""
+    if not path.exists():
+        raise DataError(path, "", "the run's plan (written by `unifybench run/predict`)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [PlanItem.from_json(r) for r in data["items"]]
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+        raise DataError(path, "items", f"a list of planned items ({err})") from err

@@ -21,7 +21,13 @@ from unifybench.errors import ConfigError
 from unifybench.runner.config import RunConfig, read_config, write_json
 from unifybench.runner.jsonl import JsonlWriter, read_records, repair, rewrite
 from unifybench.runner.layout import RunLayout
-from unifybench.runner.plan import PlanItem, plan_items, select_concepts, select_tasks
+from unifybench.runner.plan import (
+    PlanItem,
+    plan_items,
+    select_concepts,
+    select_tasks,
+    write_plan,
+)
 from unifybench.runner.provenance import now_iso, update_provenance
 from unifybench.runner.seeds import item_seed, seed_globals
 
@@ -82,7 +88,7 @@ def prepare_run(
     run_dir: Path,
     config: RunConfig,
 ) -> tuple[RunConfig, list[PlanItem]]:
-    """Check a stored run against ``config``, merge concepts/tasks, write run.json, plan.jsonl."""
+    """Check a stored run against ``config``, merge concepts/tasks, write run.json, plan.json."""
     layout = RunLayout(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     caps = method_capabilities(method)
@@ -97,7 +103,7 @@ def prepare_run(
     config.categories = {c: benchmark.concepts[c].category for c in concepts}
     write_json(layout.config, config.to_json())
     plan = plan_items(benchmark, concepts, tasks, config.images_per_prompt)
-    rewrite(layout.plan, [p.to_json() for p in plan])
+    write_plan(layout.plan, plan)
     return config, plan
 
 
@@ -280,7 +286,8 @@ def _predict_one(
     config: RunConfig,
 ) -> dict[str, Any]:
     seed = item_seed(config.seed, p.id)
-    seed_globals(seed)
+    if getattr(method, "seed_global_rngs", True):
+        seed_globals(seed)
     started = time.perf_counter()
     flipped: bool | None = None
     try:
