@@ -138,7 +138,7 @@ def run_demo(
         )
 
     root = sample_root()
-    benchmark, source, _ = load_data(root)
+    benchmark, _source, _ = load_data(root)
     print(
         f"data: sample benchmark at {root} ({len(benchmark.concepts)} concepts; a smoke test, "
         "never ranked with the real UnifyBench data)",
