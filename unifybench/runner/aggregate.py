@@ -12,7 +12,7 @@ no interval (None).
 
 from __future__ import annotations
 
-import inspect
+import contextlib
 import math
 import random
 from collections import Counter, defaultdict
@@ -76,10 +76,12 @@ def resolve_aggregators(
 ) -> tuple[dict[str, Aggregator], list[str]]:
     """scorer id -> its aggregate function, and notes for ids that fell back to a plain mean.
 
-    Live scorer objects (from the score stage) are used when given. Otherwise the scorer registry's
-    ``aggregator(scorer_id)`` is asked, then a static/class ``aggregate`` on the recorded class; a
-    scorer resolvable by none of these is aggregated as the NaN-skipping mean of its values, and the
-    result's notes say so.
+    Live scorer objects (from the score stage) are used when given. Otherwise the scorer's own
+    ``aggregate`` is called on an instance of its recorded class made without ``__init__`` (so no
+    weights load and no judge is contacted), with ``id``, ``metric`` and ``protocol`` set from the
+    record; every scorer in this project aggregates from its scores and these attributes alone.
+    A scorer whose class cannot be imported, or whose aggregate needs more, is aggregated as the
+    NaN-skipping mean of its values, and the result's notes say so.
     """
     found: dict[str, Aggregator] = {s.id: s.aggregate for s in scorers or ()}
     notes: list[str] = []
@@ -87,15 +89,53 @@ def resolve_aggregators(
         sid = entry["id"]
         if sid in found:
             continue
-        agg = _registry_aggregator(sid) or _class_aggregator(entry.get("class", ""))
-        if agg is None:
-            metric = entry.get("metric", "value")
-            notes.append(
-                f"{sid}: aggregated as the plain mean of item values (aggregate not found)"
-            )
-            agg = _plain_mean(metric)
-        found[sid] = agg
+        found[sid] = _stored_aggregator(entry, notes)
     return found, notes
+
+
+def _stored_aggregator(entry: dict[str, Any], notes: list[str]) -> Aggregator:
+    sid, metric = entry["id"], entry.get("metric", "value")
+    plain = _plain_mean(metric)
+    bare = _bare_instance(entry)
+    if bare is None:
+        notes.append(f"{sid}: aggregated as the plain mean of item values (class not importable)")
+        return plain
+
+    def aggregate(scores: Sequence[Score]) -> dict[str, float]:
+        try:
+            return bare.aggregate(scores)
+        except AttributeError:
+            note = f"{sid}: aggregated as the plain mean of item values (aggregate needs state)"
+            if note not in notes:
+                notes.append(note)
+            return plain(scores)
+
+    return aggregate
+
+
+def _bare_instance(entry: dict[str, Any]) -> Any:
+    import importlib
+
+    from unifybench.runner.score import scorer_protocol
+
+    module_name, _, qualname = str(entry.get("class", "")).partition(":")
+    if not module_name or not qualname or "<locals>" in qualname:
+        return None
+    try:
+        cls: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            cls = getattr(cls, part)
+        bare = object.__new__(cls)
+        for name, value in (
+            ("id", entry["id"]),
+            ("metric", entry.get("metric")),
+            ("protocol", scorer_protocol(entry["id"])),
+        ):
+            with contextlib.suppress(AttributeError):  # a read-only property keeps its value
+                setattr(bare, name, value)
+    except Exception:
+        return None
+    return bare if callable(getattr(bare, "aggregate", None)) else None
 
 
 def _plain_mean(metric: str) -> Aggregator:
@@ -103,38 +143,6 @@ def _plain_mean(metric: str) -> Aggregator:
         return {metric: nanmean([s.value for s in scores])}
 
     return agg
-
-
-def _registry_aggregator(scorer_id: str) -> Aggregator | None:
-    try:
-        from unifybench.scorers import registry
-    except ImportError:
-        return None
-    fn = getattr(registry, "aggregator", None)
-    if not callable(fn):
-        return None
-    try:
-        return fn(scorer_id)
-    except Exception:
-        return None
-
-
-def _class_aggregator(target: str) -> Aggregator | None:
-    import importlib
-
-    module_name, _, qualname = target.partition(":")
-    if not module_name or not qualname:
-        return None
-    try:
-        obj: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-    except Exception:
-        return None
-    raw = inspect.getattr_static(obj, "aggregate", None)
-    if isinstance(raw, (staticmethod, classmethod)):
-        return obj.aggregate
-    return None
 
 
 def _finite(value: Any) -> float | None:

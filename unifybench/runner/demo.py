@@ -203,21 +203,21 @@ def run_demo(
 
 
 def render_leaderboard(report: DemoReport, say: TextIO) -> Path | None:
-    """Render the demo's results with ``leaderboard.build`` when that module exists."""
+    """Render the demo's results with ``leaderboard.build.build_site`` when that module exists."""
     try:
         from leaderboard import build as board
     except ImportError:
         print("leaderboard: not rendered (the leaderboard package is not available here)", file=say)
         return None
-    render = getattr(board, "build_demo", None) or getattr(board, "build", None)
+    render = getattr(board, "build_site", None)
     if not callable(render):
-        print("leaderboard: not rendered (leaderboard.build has no build function)", file=say)
+        print("leaderboard: not rendered (leaderboard.build has no build_site)", file=say)
         return None
     results = [run_dir / "result.json" for run_dir in report.runs.values()]
     site = report.out / "leaderboard"
     try:
-        path = render(results, site)
+        render(results, site)
     except Exception as err:  # the runs are done and kept; a board failure is reported, not fatal
         print(f"leaderboard: not rendered: {type(err).__name__}: {err}", file=say)
         return None
-    return Path(path) if path else site / "index.html"
+    return site / "index.html"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from unifybench.errors import ConfigError
 
 KINDS = ("methods", "tasks", "scorers", "judges")
@@ -34,14 +32,17 @@ def _tasks() -> list[str]:
 
 def _scorers() -> list[str]:
     try:
-        from unifybench.scorers import registry
+        from unifybench.scorers.registry import list_scorers
     except ImportError as err:
         return [f"(scorer registry not available: {err})"]
-    for attr in ("list_scorers", "scorer_ids", "available_scorers"):
-        fn: Any = getattr(registry, attr, None)
-        if callable(fn):
-            return [str(x) for x in fn()]
-    return ["(the scorer registry offers no listing)"]
+    rows = []
+    for row in list_scorers():
+        if isinstance(row, (tuple, list)) and len(row) >= 3:
+            sid, tasks, description = row[0], row[1], row[2]
+            rows.append(f"{sid:<42} {tasks:<14} {description}")
+        else:
+            rows.append(str(row))
+    return rows
 
 
 def _judges() -> list[str]:

@@ -192,11 +192,18 @@ def run_scoring(
 def _scoring_manifest(
     scorers: Sequence[Any], skipped: Sequence[tuple[str, str]], protocol: str, judges: Sequence[Any]
 ) -> dict[str, Any]:
+    # The judge a scorer actually uses (it may switch prompts per protocol) is ``scorer.judge``;
+    # ``judges`` adds any a custom scorer uses without exposing it. One entry per identity.
     judge_infos: list[dict[str, Any]] = []
-    for judge in judges:
+    seen: set[str] = set()
+    for judge in [getattr(s, "judge", None) for s in scorers] + list(judges):
         info = getattr(judge, "info", None)
-        if callable(info):
-            judge_infos.append(jsonable(info().model_dump()))
+        if not callable(info):
+            continue
+        data = jsonable(info().model_dump())
+        if data.get("identity") not in seen:
+            seen.add(data.get("identity"))
+            judge_infos.append(data)
     return {
         "date": now_iso(),
         "protocol": protocol,

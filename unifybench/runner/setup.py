@@ -49,11 +49,10 @@ class ScoringSetup:
 
 
 def cache_dir() -> Path:
-    """UnifyBench's cache: $UNIFYBENCH_CACHE, else $XDG_CACHE_HOME/unifybench (~/.cache)."""
-    if os.environ.get("UNIFYBENCH_CACHE"):
-        return Path(os.environ["UNIFYBENCH_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "unifybench"
+    """UnifyBench's cache: $UNIFYBENCH_CACHE_DIR, else ~/.cache/unifybench (as the data layer)."""
+    if os.environ.get("UNIFYBENCH_CACHE_DIR"):
+        return Path(os.environ["UNIFYBENCH_CACHE_DIR"])
+    return Path.home() / ".cache" / "unifybench"
 
 
 def sample_root() -> Path:
@@ -101,45 +100,48 @@ def build_judges(
 ) -> tuple[Any, Any, list[tuple[str, str]]]:
     """(text judge, vision judge, skipped) for the tasks that need judges.
 
+    Official presets (deepseek-chat for text, gpt-4o for images) unless options override the
+    model, base URL or key variable; a judge whose model is not the preset's is marked unofficial.
     ``missing="error"``: a judge that is not ready (no API key) raises ConfigError before any work.
     ``missing="skip"`` (the demo): it is left out and listed in ``skipped`` with the reason.
     """
-    from unifybench import judges as J
-
     skipped: list[tuple[str, str]] = []
     text = vision = None
     if TEXT_JUDGE_TASKS & set(tasks):
         if options.offline_judge:
-            text = J.MiniLMJudge()
+            from unifybench.judges import MiniLMJudge
+
+            text = MiniLMJudge()
         else:
-            text = _ready(
-                lambda: J.text_judge_preset(**_judge_kwargs(options, options.judge_model)),
-                "text judge",
-                missing,
-                skipped,
-            )
+            text = _ready(lambda: _api_judge(options, "text"), "text judge", missing, skipped)
     if VISION_JUDGE_TASKS & set(tasks):
         if options.offline_judge and not options.vision_judge_model:
             skipped.append(("vision judge", "no offline vision judge exists (--offline-judge)"))
         else:
-            vision = _ready(
-                lambda: J.vision_judge_preset(**_judge_kwargs(options, options.vision_judge_model)),
-                "vision judge",
-                missing,
-                skipped,
-            )
+            vision = _ready(lambda: _api_judge(options, "vision"), "vision judge", missing, skipped)
     return text, vision, skipped
 
 
-def _judge_kwargs(options: ScoringOptions, model: str | None) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {}
+def _api_judge(options: ScoringOptions, role: str) -> Any:
+    """An OpenAI-compatible judge from the official preset with the options' overrides."""
+    from unifybench.judges import OpenAIJudge, text_judge_preset, vision_judge_preset
+
+    overrides: dict[str, Any] = {}
     if options.judge_base_url:
-        kwargs["base_url"] = options.judge_base_url
-    if model:
-        kwargs["model"] = model
+        overrides["base_url"] = options.judge_base_url
     if options.judge_key_env:
-        kwargs["key_env"] = options.judge_key_env
-    return kwargs
+        overrides["api_key_env"] = options.judge_key_env
+    model = options.judge_model if role == "text" else options.vision_judge_model
+    preset = text_judge_preset(options.protocol) if role == "text" else vision_judge_preset()
+    if model and model != preset.model:
+        overrides["model"] = model
+        overrides["official"] = False
+    config = (
+        text_judge_preset(options.protocol, **overrides)
+        if role == "text"
+        else vision_judge_preset(**overrides)
+    )
+    return OpenAIJudge(config)
 
 
 def _ready(make: Any, role: str, missing: str, skipped: list[tuple[str, str]]) -> Any:
