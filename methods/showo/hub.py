@@ -26,6 +26,17 @@ def hub_call(repo: str, fn: Callable[[], T]) -> T:
 
 def snapshot(repo: str, allow_patterns: list[str] | None = None) -> Path:
     """Download (or find in the cache) a model repo and return its local folder."""
+    import os
+
     from huggingface_hub import snapshot_download
 
-    return Path(hub_call(repo, lambda: snapshot_download(repo, allow_patterns=allow_patterns)))
+    # Honour HF_HUB_OFFLINE even when huggingface_hub was imported before it was set.
+    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+    return Path(
+        hub_call(
+            repo,
+            lambda: snapshot_download(
+                repo, allow_patterns=allow_patterns, local_files_only=offline
+            ),
+        )
+    )
