@@ -8,7 +8,7 @@ Parameter names match the published ``showlab/show-o-512x512`` checkpoint:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -50,14 +50,19 @@ class ConceptRows:
     """Trainable rows of new tokens that override the frozen embedding / LM-head rows.
 
     ``start`` is the id of the first new token; rows ``start .. start+k-1`` of the vocabulary.
-    ``trainable`` marks rows the optimiser may change (others are restored after every step).
+    ``active`` rows exist for the model; columns of later rows get no probability (as if those
+    tokens were not in the vocabulary yet).
     """
 
     start: int
     embed: torch.Tensor  # (k, hidden)
     head_weight: torch.Tensor  # (k, hidden)
     head_bias: torch.Tensor  # (k,)
-    trainable: torch.Tensor = field(default=None)  # (k,) bool
+    active: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.active is None:
+            self.active = int(self.embed.shape[0])
 
     @property
     def k(self) -> int:
@@ -130,6 +135,9 @@ class ShowoLM(nn.Module):
         if rows is None:
             return logits
         new = F.linear(hidden, rows.head_weight.to(hidden.dtype), rows.head_bias.to(hidden.dtype))
+        if rows.active < rows.k:
+            new = new.clone()
+            new[..., rows.active :] = torch.finfo(new.dtype).min
         s, e = rows.start, rows.start + rows.k
         return torch.cat([logits[..., :s], new, logits[..., e:]], dim=-1)
 
