@@ -99,11 +99,15 @@ def predict(
     images_per_prompt: int | None = None,
     retry_errors: bool = False,
     progress: bool | None = None,
+    executor: str | Any = "local",
+    **executor_options: Any,
 ) -> list[RunOutcome]:
     """Run the predict stage for each method (resuming runs already started). No scoring.
 
     ``methods``: registered names, ``module:Class`` specs, or Method instances. ``data``: a dataset
-    folder, a hub repo id, a loaded Benchmark, or None for the sample benchmark.
+    folder, a hub repo id, a loaded Benchmark, or None for the sample benchmark. ``executor``:
+    ``"local"`` (in this process), ``"ray"`` (options ``ray_address``, ``ray_shards``,
+    ``ray_num_cpus``, ``ray_max_retries``; see docs/scaling.md) or an executor instance.
     """
     from unifybench.runner.config import RunConfig
     from unifybench.runner.predict import run_predictions
@@ -126,6 +130,9 @@ def predict(
     for spec in method_list:
         if isinstance(spec, str):
             method_class(spec)
+    from unifybench.runner.executors import close_executor, make_executor
+
+    runner = make_executor(executor, **executor_options)
     benchmark, source, digest = _load(data, concept_list)
     outcomes = []
     for spec in method_list:
@@ -146,10 +153,18 @@ def predict(
             protocol=protocol,
         )
         summary = run_predictions(
-            method, benchmark, run_dir, config, retry_errors=retry_errors, progress=progress
+            method,
+            benchmark,
+            run_dir,
+            config,
+            retry_errors=retry_errors,
+            progress=progress,
+            executor=runner,
         )
         outcomes.append(RunOutcome(name, run_dir, predict=summary))
         del method
+    if runner is not executor:  # made here (a Ray cluster it started also stops at exit)
+        close_executor(runner)
     return outcomes
 
 
@@ -230,6 +245,7 @@ def run(
     missing_judge: str = "error",
     progress: bool | None = None,
     summary: bool = False,
+    executor: str | Any = "local",
     **options: Any,
 ) -> list[RunOutcome]:
     """Predict, score and aggregate each method; one RunOutcome (with ``result``) per method.
@@ -243,6 +259,7 @@ def run(
     from unifybench.runner.setup import build_scoring
 
     protocol = options.get("protocol", "v2")
+    executor_options = {k: options.pop(k) for k in list(options) if k.startswith("ray_")}
     opts = _scoring_options({"seed": seed, **options})
     if scorers is None:
         wanted = _as_list(tasks) or list(ALL_TASKS)
@@ -261,6 +278,8 @@ def run(
         images_per_prompt=images_per_prompt,
         retry_errors=retry_errors,
         progress=progress,
+        executor=executor,
+        **executor_options,
     )
     for outcome in outcomes:
         config = read_config(RunLayout(outcome.run_dir).config)

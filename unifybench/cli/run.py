@@ -76,6 +76,9 @@ def _add_predict_options(p: argparse.ArgumentParser) -> None:
         default="v2",
         help="legacy reproduces the published scripts (defects included); v2 is fixed",
     )
+    from unifybench.runner.executors import add_executor_options
+
+    add_executor_options(p)
 
 
 def _add_scoring_options(p: argparse.ArgumentParser, *, with_protocol: bool) -> None:
@@ -164,9 +167,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from unifybench import api
+    from unifybench.runner.executors import executor_kwargs
 
     outcomes = api.run(
         args.method,
+        **executor_kwargs(args),
         params=parse_params(args.param),
         data=args.data,
         concepts=args.concepts,
@@ -191,9 +196,11 @@ def _without_protocol(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from unifybench import api
+    from unifybench.runner.executors import executor_kwargs
 
     outcomes = api.predict(
         args.method,
+        **executor_kwargs(args),
         params=parse_params(args.param),
         data=args.data,
         concepts=args.concepts,

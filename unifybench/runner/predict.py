@@ -131,8 +131,13 @@ def run_predictions(
     *,
     retry_errors: bool = False,
     progress: bool | None = None,
+    executor: Any | None = None,
 ) -> PredictSummary:
-    """Predict every planned item not yet done; returns counts. See the module docstring."""
+    """Predict every planned item not yet done; returns counts. See the module docstring.
+
+    ``executor``: None runs the units here; else an object whose ``predict(...)`` runs them
+    (e.g. :class:`unifybench.runner.executors.ray_executor.RayExecutor`).
+    """
     layout = RunLayout(run_dir)
     config, plan = prepare_run(method, benchmark, run_dir, config)
     pending = pending_items(run_dir, plan, retry_errors)
@@ -174,6 +179,11 @@ def run_predictions(
         file=sys.stderr,
         disable=(not progress) if progress is not None else None,
     )
+    if executor is not None:
+        personalization = executor.predict(
+            method, benchmark, run_dir, config, dict(by_concept), summary, bar
+        )
+        by_concept.clear()
     with JsonlWriter(layout.predictions) as writer:
         for concept_id, concept_items in by_concept.items():
             concept = benchmark.concepts[concept_id]

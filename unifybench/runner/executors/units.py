@@ -1,0 +1,156 @@
+"""Units of work for executors: one method x one concept (or one shard of a concept's items).
+
+A unit personalizes the method once for its concept, then predicts each of its items, exactly as the
+local loop in :mod:`unifybench.runner.predict` does (same per-item seeding, same record builder), so
+any executor that runs units produces the same records as the local executor.
+
+:func:`run_unit` is a plain generator with no Ray in it: it yields one personalization message and
+then exactly one message per item, always the same number of messages for the same unit. That
+fixed count is what lets a Ray streaming task be replayed after a worker died (Ray drops the
+messages the driver already received, by position). Items already present in the run's
+``predictions.jsonl`` when a (retried) unit starts are yielded as ``skip`` messages instead of
+being predicted again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from unifybench.runner.layout import RunLayout
+from unifybench.runner.plan import PlanItem
+from unifybench.runner.provenance import now_iso
+from unifybench.runner.seeds import item_seed, seed_globals
+
+if TYPE_CHECKING:
+    from unifybench.data.records import Concept, GenerationPrompt, UnderstandingItem
+    from unifybench.runner.config import RunConfig
+
+# Message kinds yielded by run_unit.
+PERSONALIZATION = "personalization"
+RECORD = "record"
+SKIP = "skip"
+
+
+@dataclass
+class Unit:
+    """One unit of work: a concept's planned items (all of them, or one shard)."""
+
+    concept: str
+    items: list[PlanItem]
+    shard: int = 0
+    shards: int = 1
+    index: int = 0  # position in the plan's unit order
+    attempts: int = field(default=0, compare=False)
+
+    @property
+    def key(self) -> str:
+        """``concept`` or ``concept#k/n`` for a shard."""
+        return self.concept if self.shards == 1 else f"{self.concept}#{self.shard}/{self.shards}"
+
+    def workdir(self, run_dir: Path) -> Path:
+        """The method's scratch space: ``work/<concept>`` (``work/<concept>/shard-k`` when split).
+
+        Shards of one concept run at the same time, so each gets its own folder.
+        """
+        base = RunLayout(run_dir).workdir(self.concept)
+        return base if self.shards == 1 else base / f"shard-{self.shard}"
+
+
+def plan_units(by_concept: dict[str, list[PlanItem]], shards: int = 1) -> list[Unit]:
+    """Units in plan order: one per concept, or ``shards`` contiguous slices of each concept.
+
+    ``shards > 1`` personalizes once per shard (so only for methods whose personalization is
+    cheap or deterministic and cached); it exists to balance few concepts over many workers.
+    """
+    if shards < 1:
+        raise ValueError(f"shards must be >= 1, got {shards}")
+    units: list[Unit] = []
+    for concept, items in by_concept.items():
+        n = max(1, min(shards, len(items)))
+        size, extra = divmod(len(items), n)
+        start = 0
+        for k in range(n):
+            stop = start + size + (1 if k < extra else 0)
+            units.append(Unit(concept, list(items[start:stop]), k, n, len(units)))
+            start = stop
+    return units
+
+
+def run_unit(
+    method: Any,
+    concept: Concept,
+    unit: Unit,
+    items: dict[str, UnderstandingItem | GenerationPrompt],
+    run_dir: Path,
+    config: RunConfig,
+    done: frozenset[str] = frozenset(),
+) -> Iterator[dict[str, Any]]:
+    """Personalize, then predict every item of ``unit``; yields ``1 + len(unit.items)`` messages.
+
+    Messages: ``{"kind": "personalization", "concept", "info"}`` first (info is what provenance
+    stores; None when nothing had to be done), then per item ``{"kind": "record", "record"}`` or
+    ``{"kind": "skip", "id"}`` for an item in ``done``. A failed personalize yields an error
+    record for every item not in ``done``, as the local executor does.
+    """
+    from unifybench.runner.predict import (
+        _checkpoint_hash,
+        _predict_one,
+        _record,
+        _release,
+        error_message,
+    )
+
+    todo = [p for p in unit.items if p.id not in done]
+    if not todo:
+        yield {"kind": PERSONALIZATION, "concept": unit.concept, "info": None}
+        for p in unit.items:
+            yield {"kind": SKIP, "id": p.id}
+        return
+    started = time.perf_counter()
+    try:
+        workdir = unit.workdir(run_dir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        seed_globals(item_seed(config.seed, f"{unit.concept}/personalize"))
+        state = method.personalize(concept, workdir)
+    except Exception as err:
+        message = f"personalize failed: {error_message(err)}"
+        info = {"status": "error", "error": message, "date": now_iso()}
+        yield {"kind": PERSONALIZATION, "concept": unit.concept, "info": info}
+        for p in unit.items:
+            if p.id in done:
+                yield {"kind": SKIP, "id": p.id}
+            else:
+                yield {"kind": RECORD, "record": _record(p, config, "error", error=message)}
+        return
+    info = {
+        "status": "ok",
+        "seconds": round(time.perf_counter() - started, 3),
+        "checkpoint_hash": _checkpoint_hash(method, state),
+        "date": now_iso(),
+    }
+    yield {"kind": PERSONALIZATION, "concept": unit.concept, "info": info}
+    try:
+        for p in unit.items:
+            if p.id in done:
+                yield {"kind": SKIP, "id": p.id}
+                continue
+            record = _predict_one(method, state, p, items[p.id], run_dir, config)
+            yield {"kind": RECORD, "record": record}
+    finally:
+        _release(method, state)
+
+
+def unit_items(
+    unit: Unit, index: dict[str, UnderstandingItem | GenerationPrompt]
+) -> dict[str, UnderstandingItem | GenerationPrompt]:
+    """The benchmark items of one unit (what a worker needs, instead of the whole benchmark)."""
+    return {p.id: index[p.id] for p in unit.items}
+
+
+def ids_of(units: Sequence[Unit]) -> list[str]:
+    """Every item id of ``units``, in order."""
+    return [p.id for u in units for p in u.items]
