@@ -1,0 +1,99 @@
+"""The Ray side of tests/ray (run as a subprocess inside a loopback-only network namespace).
+
+``python -m tests.ray.scenario DATA OUT`` starts one local Ray cluster of 2 CPUs (through the
+RayExecutor, bound to 127.0.0.1), then: a plain run of the reference method, a run whose worker
+kills itself once mid-unit, and the CLI (``unifybench predict --executor ray``). It writes
+``OUT/scenario.json`` with what the test checks besides the run folders.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def main(data: Path, out: Path) -> None:
+    import ray
+
+    from tests.ray.conftest import interfaces
+    from tests.ray.support import METHOD, PARAMS, RUN_KWARGS, TASKS, scorers
+    from unifybench import api
+    from unifybench.runner.executors.ray_executor import RayExecutor
+
+    report: dict = {"interfaces": interfaces()}
+    scorer_list, skipped = scorers()
+    executor = RayExecutor(num_cpus=2)
+    started = time.perf_counter()
+    with executor:
+        api.run(
+            METHOD,
+            data=data,
+            out=out,
+            run_name="ray",
+            params=PARAMS,
+            scorers=scorer_list,
+            skipped=skipped,
+            executor=executor,
+            **RUN_KWARGS,
+        )
+        report["ray_seconds"] = time.perf_counter() - started
+        report["node_ip"] = ray.util.get_node_ip_address()
+        report["nodes"] = [n["NodeManagerAddress"] for n in ray.nodes()]
+        report["cluster_cpus"] = ray.cluster_resources().get("CPU")
+
+        killed = RayExecutor(max_retries=3)  # reuses the running cluster
+        api.run(
+            "tests.ray.support:KillOnce",
+            data=data,
+            out=out,
+            run_name="killed",
+            params={**PARAMS, "marker": str(out / "killed.marker"), "calls": str(out / "calls")},
+            scorers=scorer_list,
+            skipped=skipped,
+            executor=killed,
+            **RUN_KWARGS,
+        )
+        report["dropped_duplicates"] = killed.dropped_duplicates
+
+    # The CLI starts its own local cluster.
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "unifybench",
+            "predict",
+            "--method",
+            METHOD,
+            *[f"--param={k}={v}" for k, v in PARAMS.items()],
+            "--data",
+            str(data),
+            "--tasks",
+            TASKS,
+            "--images-per-prompt",
+            str(RUN_KWARGS["images_per_prompt"]),
+            "--seed",
+            str(RUN_KWARGS["seed"]),
+            "--out",
+            str(out),
+            "--run-name",
+            "cli",
+            "--executor",
+            "ray",
+            "--ray-num-cpus",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    report["cli_rc"] = cli.returncode
+    report["cli_stdout"] = cli.stdout[-2000:]
+    report["cli_stderr"] = cli.stderr[-4000:]
+    (out / "scenario.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]))
