@@ -90,6 +90,23 @@ def method_resources(method: Any) -> dict[str, Any]:
     return {**DEFAULT_RESOURCES, **dict(declared)}
 
 
+def code_root() -> Path:
+    """The folder that holds the ``unifybench`` package this driver runs (and ``methods/`` in a
+    checkout)."""
+    import unifybench
+
+    return Path(unifybench.__file__).resolve().parents[1]
+
+
+def worker_pythonpath() -> str:
+    """PYTHONPATH for Ray workers: this driver's code root first, then the node's own PYTHONPATH.
+
+    Workers then import the same unifybench (and ``methods``) as the driver, wherever Ray starts
+    them; on other nodes the path must exist (shared filesystem) or the same version be installed.
+    """
+    return f"{code_root()}{os.pathsep}${{PYTHONPATH}}"
+
+
 # --- worker side --------------------------------------------------------------------------------
 
 _WORKER_METHOD: dict[str, Any] = {}
@@ -185,6 +202,7 @@ class RayExecutor:
         if ray.is_initialized():
             return
         kwargs: dict[str, Any] = {"include_dashboard": False, **self.init_kwargs}
+        kwargs.setdefault("runtime_env", {"env_vars": {"PYTHONPATH": worker_pythonpath()}})
         if self.address:
             ray.init(address=self.address, **kwargs)
         else:
