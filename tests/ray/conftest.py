@@ -48,14 +48,14 @@ def isolation_prefix() -> list[str] | None:
 
 
 def ray_env(cache: Path) -> dict[str, str]:
-    """Environment of the isolated subprocess: offline, Ray token auth off, repo importable."""
+    """Environment of the isolated subprocess: offline, Ray token auth off. (Workers find the repo's
+    code through the executor's runtime_env, which the tests thereby check.)"""
     env = dict(os.environ)
     env.update(
         {
             "RAY_AUTH_MODE": "disabled",
             "HF_HUB_OFFLINE": "1",
             "UNIFYBENCH_CACHE_DIR": str(cache),
-            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p),
             "RAY_USAGE_STATS_ENABLED": "0",
         }
     )

@@ -25,7 +25,7 @@ def main(data: Path, out: Path) -> None:
 
     report: dict = {"interfaces": interfaces()}
     scorer_list, skipped = scorers()
-    executor = RayExecutor(num_cpus=2)
+    executor = RayExecutor(num_cpus=2, num_gpus=1)
     started = time.perf_counter()
     with executor:
         api.run(
@@ -43,6 +43,7 @@ def main(data: Path, out: Path) -> None:
         report["node_ip"] = ray.util.get_node_ip_address()
         report["nodes"] = [n["NodeManagerAddress"] for n in ray.nodes()]
         report["cluster_cpus"] = ray.cluster_resources().get("CPU")
+        report["cluster_gpus"] = ray.cluster_resources().get("GPU")
 
         killed = RayExecutor(max_retries=3)  # reuses the running cluster
         api.run(
@@ -57,6 +58,17 @@ def main(data: Path, out: Path) -> None:
             **RUN_KWARGS,
         )
         report["dropped_duplicates"] = killed.dropped_duplicates
+
+        # A method that declares one GPU, on a cluster with one (logical) GPU.
+        api.predict(
+            "tests.ray.support:GpuDeclared",
+            data=data,
+            out=out,
+            run_name="gpu",
+            params={**PARAMS, "log": str(out / "gpu.log")},
+            executor=executor,
+            **RUN_KWARGS,
+        )
 
     # The CLI starts its own local cluster.
     cli = subprocess.run(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from methods.no_personalization import NoPersonalization
 
@@ -89,3 +89,20 @@ def image_digests(run_dir: Path) -> dict[str, str]:
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted((root / "images").rglob("*.png"))
     }
+
+
+class GpuDeclared(NoPersonalization):
+    """``no-personalization`` declaring one GPU per unit; logs ``<pid> <CUDA_VISIBLE_DEVICES>`` per
+    personalization to ``log`` so the test can see where each unit ran."""
+
+    name = "gpu-declared"
+    resources: ClassVar[dict[str, Any]] = {"num_cpus": 1, "num_gpus": 1}
+
+    def __init__(self, *, log: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.log = log
+
+    def personalize(self, concept: Any, workdir: Path) -> Any:
+        with open(self.log, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()} {os.environ.get('CUDA_VISIBLE_DEVICES')}\n")
+        return super().personalize(concept, workdir)

@@ -59,6 +59,7 @@ def test_ray_runs_on_loopback_only(runs: tuple[Path, dict[str, Any]]) -> None:
     assert report["node_ip"] == "127.0.0.1"
     assert report["nodes"] == ["127.0.0.1"]
     assert report["cluster_cpus"] == 2
+    assert report["cluster_gpus"] == 1  # logical: Ray schedules by it, no GPU needed here
 
 
 def test_same_result_as_local(runs: tuple[Path, dict[str, Any]]) -> None:
@@ -107,3 +108,12 @@ def test_cli_executor_ray(runs: tuple[Path, dict[str, Any]]) -> None:
     assert " 0 errors" in report["cli_stdout"]
     assert prediction_contents(out / "cli") == prediction_contents(out / "local")
     assert image_digests(out / "cli") == image_digests(out / "local")
+
+
+def test_gpu_units_run_one_per_gpu_in_fresh_processes(runs: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = runs
+    lines = (out / "gpu.log").read_text().split()
+    pids, devices = lines[0::2], lines[1::2]
+    assert len(pids) == 3 and len(set(pids)) == 3  # one fresh process per unit (concept)
+    assert devices == ["0", "0", "0"]  # Ray gave each unit the cluster's one GPU
+    assert prediction_contents(out / "gpu") == prediction_contents(out / "local")

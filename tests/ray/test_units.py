@@ -11,7 +11,11 @@ import pytest
 
 from unifybench.errors import ConfigError
 from unifybench.runner.executors import add_executor_options, make_executor
-from unifybench.runner.executors.ray_executor import RayExecutor, method_resources
+from unifybench.runner.executors.ray_executor import (
+    RayExecutor,
+    method_resources,
+    worker_pythonpath,
+)
 from unifybench.runner.executors.units import plan_units, run_unit
 from unifybench.runner.plan import PlanItem
 
@@ -139,3 +143,8 @@ def test_cli_help_does_not_import_ray() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
+
+
+def test_workers_import_the_drivers_code() -> None:
+    first = worker_pythonpath().split(":")[0]
+    assert Path(first) == REPO and (Path(first) / "unifybench" / "__init__.py").exists()

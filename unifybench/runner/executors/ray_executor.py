@@ -5,9 +5,10 @@ Design (see docs/scaling.md):
 * **One task per unit.** A unit is one concept of one method (:mod:`.units`): personalize once, then
   that concept's answers and generations. Each task asks Ray for the method's declared resources
   (class attribute ``resources``, e.g. ``{"num_cpus": 4, "num_gpus": 1}``; default one CPU).
-* **The method travels pickled** (cloudpickle, once per run, through the object store). Every Ray
+* **The method travels pickled** (cloudpickle, once per run, through the object store). A CPU
   worker process keeps the last method it unpickled, keyed by the pickle's SHA-256, so a model a
-  method loads lazily stays loaded across the units that the same worker runs.
+  method loads lazily stays loaded across the units that the same worker runs. Units that ask for
+  GPUs run in a fresh process each (Ray's default for GPU tasks), so each sees only its own GPUs.
 * **One writer.** Tasks are Ray streaming generators: they yield one message per item and the
   driver appends each record to ``predictions.jsonl`` through the runner's :class:`JsonlWriter` as
   it arrives. Workers never write records (they do write generated images, under the run folder,
@@ -151,6 +152,19 @@ def unit_task(
     yield from run_unit(method, concept, unit, items, root, config, _done_ids(root, unit))
 
 
+def gpu_unit_task(
+    method_key: str,
+    method_blob: bytes,
+    concept: Any,
+    unit: Unit,
+    items: dict[str, Any],
+    run_dir: str,
+    config: RunConfig,
+) -> Iterator[dict[str, Any]]:
+    """:func:`unit_task` for units that ask for GPUs (run in a fresh worker process each)."""
+    yield from unit_task(method_key, method_blob, concept, unit, items, run_dir, config)
+
+
 # --- driver side --------------------------------------------------------------------------------
 
 
@@ -189,7 +203,7 @@ class RayExecutor:
         self.init_kwargs = dict(init_kwargs or {})
         self.dropped_duplicates = 0
         self._started = False
-        self._remote: Any = None
+        self._remote: dict[bool, Any] = {}
 
     # -- cluster -------------------------------------------------------------------------------
 
@@ -225,14 +239,19 @@ class RayExecutor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _task(self) -> Any:
+    def _task(self, gpu: bool) -> Any:
+        """The remote unit function. CPU units reuse worker processes (max_calls=0), so a method
+        stays loaded; GPU units get a fresh process each (max_calls=1, Ray's default for GPU
+        tasks): a process that initialised CUDA cannot follow a new CUDA_VISIBLE_DEVICES."""
         import ray
 
-        if self._remote is None:
-            # max_calls=0: workers are reused across units (Ray's default for GPU tasks is a fresh
-            # process per task, which would reload the model every unit).
-            self._remote = ray.remote(max_calls=0)(unit_task)
-        return self._remote
+        if gpu not in self._remote:
+            self._remote[gpu] = (
+                ray.remote(max_calls=1)(gpu_unit_task)
+                if gpu
+                else ray.remote(max_calls=0)(unit_task)
+            )
+        return self._remote[gpu]
 
     # -- the predict stage -----------------------------------------------------------------------
 
@@ -265,7 +284,7 @@ class RayExecutor:
         blob_ref = ray.put(blob)
         index = _item_index(benchmark)
         units = plan_units(by_concept, self.shards)
-        task = self._task()
+        task = self._task(bool(resources.get("num_gpus")))
         streams: dict[Any, Unit] = {}
         for unit in units:
             stream = task.options(
