@@ -25,12 +25,15 @@ from tests.ray.support import (
     scorers,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
 
 @pytest.fixture(scope="module")
 def runs(sample_root: Path, run_isolated: Any, tmp_path_factory: pytest.TempPathFactory):
     """(out folder, scenario report): local run here, Ray runs in the isolated subprocess."""
+    pytest.importorskip(
+        "ray", reason="the ray extra is not installed (pip install 'unifybench[ray]')"
+    )
     from unifybench import api
 
     out = tmp_path_factory.mktemp("ray_runs")
