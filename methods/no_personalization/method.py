@@ -83,7 +83,7 @@ class NoPersonalization:
             return self.rec_answer
         options = choice_options(question)
         if options:
-            return f"{options[0].letter}. {options[0].text}"
+            return options[0].as_answer()
         return generic_answer(question, state.token)
 
     def generate(

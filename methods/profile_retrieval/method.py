@@ -149,7 +149,7 @@ class ProfileRetrieval:
             stem = question_stem(question)
             scores = state.index.rank_options([f"{stem} {o.text}" for o in options], model)
             best = options[max(range(len(options)), key=lambda i: scores[i])]
-            return f"{best.letter}. {best.text}"
+            return best.as_answer()
         sentence, _ = state.index.best(question, model)
         return sentence
 
