@@ -24,7 +24,7 @@ from unifybench.data.records import (
     UnderstandingItem,
     UnderstandingTask,
 )
-from unifybench.errors import DataError
+from unifybench.errors import ConfigError, DataError
 
 # Categories of the 20 official concepts, as the authors' evaluation code groups them.
 _HUMANS = ("adrien_brody", "b_jordan", "coco", "emma", "fine_woolfhard", "leonardo", "ningning",
@@ -502,10 +502,15 @@ def load_benchmark(
     """
     path = Path(source)
     if path.is_dir():
+        if revision is not None:
+            raise ConfigError(
+                f"revision={revision!r} applies to hub repos; {path} is a local folder"
+            )
         return load_local(path, concepts=concepts, name=path.name or "unifybench")
     from unifybench.data import hub
 
-    if hub.looks_like_repo_id(str(source)):
+    # "data/ub" where ./data exists is a mistyped local folder, not a repo named ub of user data.
+    if hub.looks_like_repo_id(str(source)) and not Path(path.parts[0]).is_dir():
         root = hub.download(
             str(source),
             revision=revision,
