@@ -446,6 +446,13 @@ def load_local(
         understanding[cid] = parse_items(root, cid, guard, problems)
         generation[cid] = parse_generation(root, concept, problems)
     black = root / BLACK_IMAGE
+    files = [root / "concepts_list.json", root / "concept" / "train" / "train_images.json"]
+    for cid in ids:
+        files += [
+            root / "concept" / "train" / cid / "info.json",
+            root / "concept" / "test" / cid / "t2i_conditions.json",
+            root / "test_data" / f"{cid}.json",
+        ]
     return Benchmark(
         root=root,
         concepts=loaded,
@@ -454,6 +461,7 @@ def load_local(
         name=name,
         revision=revision,
         black_image=black if black.is_file() else None,
+        metadata_files=tuple(files),
     )
 
 
@@ -470,19 +478,6 @@ def _select(ids: list[str], wanted: Iterable[str] | None, root: Path) -> list[st
             f"(the list has: {', '.join(ids)})",
         )
     return [c for c in ids if c in set(wanted)]
-
-
-def metadata_files(benchmark: Benchmark) -> list[Path]:
-    """The JSON files a load of ``benchmark`` reads (for manifests)."""
-    root = benchmark.root
-    files = [root / "concepts_list.json", root / "concept" / "train" / "train_images.json"]
-    for cid in benchmark.concepts:
-        files += [
-            root / "concept" / "train" / cid / "info.json",
-            root / "concept" / "test" / cid / "t2i_conditions.json",
-            root / "test_data" / f"{cid}.json",
-        ]
-    return files
 
 
 def load_benchmark(
