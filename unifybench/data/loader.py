@@ -402,6 +402,8 @@ def parse_generation(
         if entries:
             face = entries[0]
             knowledge = [(p, "") for p in entries[1:]]
+            if token not in face or "photo" not in face.lower():
+                problems.warn(path, "[0]", f'the face prompt "A photo of {token}.", got {face!r}')
     elif isinstance(data, dict):
         for key, value in data.items():
             if key not in KNOWLEDGE_GROUPS:
