@@ -49,10 +49,8 @@ def answers(sample_benchmark, tmp_path_factory):
     root = tmp_path_factory.mktemp("sample_runs")
     return {
         "no-personalization": _answers("no-personalization", sample_benchmark, root),
-        # 12 negatives (of 24) keep the test fast; the default is 40
-        "profile-retrieval": _answers(
-            "profile-retrieval", sample_benchmark, root, max_negatives=12
-        ),
+        # 8 negatives (of 24) keep the test fast; the default is 40
+        "profile-retrieval": _answers("profile-retrieval", sample_benchmark, root, max_negatives=8),
     }
 
 
