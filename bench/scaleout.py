@@ -1,27 +1,29 @@
-"""Scale-out: 2 Ray workers against the local executor, same CPU-bound method, same run.
+"""Scale-out: 2 Ray workers against the local executor on the sample benchmark, in one run.
 
-Method: ``no-personalization`` drawing 512 x 512 seeded noise images (numpy + PNG encoding: pure
-CPU, no I/O wait) and answering the understanding items, on the sample benchmark (3 concepts).
-Times, in one process and one run:
+Two methods, each run to completion with the local executor (the baseline) and with the Ray
+executor on a private 2-CPU cluster (127.0.0.1), interleaved so that load from other processes
+hits every variant alike:
 
-- local: ``api.predict(..., executor="local")`` (the baseline);
-- Ray start-up: ``ray.init`` of a 2-CPU local cluster on 127.0.0.1 plus one warm-up task per
-  worker (process start and imports), i.e. Ray's fixed cost;
-- Ray, one unit per concept (3 units on 2 workers: at most 1.5x by construction);
-- Ray, ``--ray-shards 2`` (6 units on 2 workers).
+- ``busy``: a CPU-bound test method (pure-Python arithmetic per item, ~30 ms; answers and tiny
+  images derived from the result), defined below;
+- ``no-personalization``: the real baseline, drawing 512 x 512 seeded noise images (numpy + PNG).
 
-Every run writes into its own fresh run folder; the Ray runs' predictions are checked equal to the
-local run's (records without timings, and image bytes). Ratios are local time / Ray time, with and
-without Ray's fixed cost. Run it inside a loopback-only namespace if you like:
-``unshare -n sh -c 'ip link set lo up && python bench/scaleout.py'`` (as root).
+Ray runs use one unit per concept (3 units on 2 workers: at most 1.5x by construction) and
+``--ray-shards 2`` (6 units). Also timed: Ray's fixed cost (``ray.init`` plus one warm-up task per
+worker: process start and imports), and the hardware ceiling: the same per-item work in 1 process vs
+2 plain processes (multiprocessing, no Ray), i.e. the best speedup two workers can have here.
+Every Ray run's predictions (records without timings, image bytes) are checked equal to the local
+run's. As root, ``unshare -n sh -c 'ip link set lo up && python bench/scaleout.py'`` keeps all
+traffic on loopback.
 
-Usage: python bench/scaleout.py [--images-per-prompt 1] [--repeats 1]
+Usage: python bench/scaleout.py [--repeats 2] [--work 300000]
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -29,14 +31,75 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
-METHOD = "no-personalization"
+
+def spin(seed: int, n: int) -> int:
+    """Pure-Python CPU work: ``n`` rounds of integer arithmetic (no GIL release, no memory)."""
+    x = seed & 0xFFFFFFFF
+    for _ in range(n):
+        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+    return x
+
+
+class Busy:
+    """CPU-bound test method: every answer and image costs ``work`` rounds of :func:`spin`."""
+
+    name: ClassVar[str] = "busy"
+    capabilities: ClassVar[frozenset[str]] = frozenset({"understanding", "generation"})
+
+    def __init__(self, work: int = 300_000) -> None:
+        self.work = work
+
+    def params(self) -> dict[str, Any]:
+        return {"work": self.work}
+
+    def personalize(self, concept: Any, workdir: Path) -> str:
+        return concept.id
+
+    def answer(self, state: str, question: str, image: Any) -> str:
+        digest = int(hashlib.sha256(f"{state}:{question}".encode()).hexdigest()[:8], 16)
+        return f"{state} {spin(digest, self.work) % 1000}"
+
+    def generate(self, state: str, prompt: str, n: int, seed: int) -> list[Any]:
+        from PIL import Image
+
+        return [Image.new("RGB", (8, 8), (spin(seed + k, self.work) % 256, 0, 0)) for k in range(n)]
+
+
+def _noise_item(seed: int) -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    for k in range(2):
+        px = np.random.default_rng([seed, k]).integers(0, 256, (512, 512, 3), dtype=np.uint8)
+        Image.fromarray(px, "RGB").save(io.BytesIO(), format="PNG", compress_level=1)
+
+
+def _busy_item(seed: int, work: int) -> None:
+    spin(seed, work)
+
+
+def _per_item(kind: str, work: int, items: int, seed: int) -> float:
+    started = time.perf_counter()
+    for k in range(items):
+        _busy_item(seed + k, work) if kind == "busy" else _noise_item(seed + k)
+    return (time.perf_counter() - started) / items
+
+
+def hardware_ceiling(kind: str, work: int, items: int = 30) -> float:
+    """2 x (time per item in 1 process) / (time per item with 2 processes at once)."""
+    one = _per_item(kind, work, items, 0)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        two = pool.starmap(_per_item, [(kind, work, items, 1), (kind, work, items, 2)])
+    return 2 * one / statistics.mean(two)
 
 
 def _contents(run_dir: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -53,19 +116,14 @@ def _contents(run_dir: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
     return records, images
 
 
-def _predict(data: Path, out: Path, name: str, ipp: int, executor: Any) -> float:
+def _predict(method: Any, data: Path, out: Path, name: str, executor: Any) -> float:
     from unifybench import api
 
     started = time.perf_counter()
     api.predict(
-        METHOD,
-        data=data,
-        out=out,
-        run_name=name,
-        images_per_prompt=ipp,
-        progress=False,
+        method, data=data, out=out, run_name=name, images_per_prompt=2, progress=False,
         executor=executor,
-    )
+    )  # fmt: skip
     return time.perf_counter() - started
 
 
@@ -77,7 +135,7 @@ def _warm(n: int) -> None:
         import methods.no_personalization  # noqa: F401
         import unifybench.runner.executors.units  # noqa: F401
 
-        time.sleep(0.2)  # hold the CPU so the two warm-ups land on two workers
+        time.sleep(0.2)  # hold the CPU so the warm-ups land on n different workers
         return os.getpid()
 
     ray.get([warm.remote() for _ in range(n)])
@@ -85,68 +143,68 @@ def _warm(n: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--images-per-prompt", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=1, help="timed runs per variant (median)")
+    parser.add_argument("--repeats", type=int, default=2, help="timed runs per variant (median)")
+    parser.add_argument("--work", type=int, default=300_000, help="spin rounds per busy item")
     args = parser.parse_args()
 
+    from methods.no_personalization import NoPersonalization
     from unifybench.data.sample import write_sample
     from unifybench.runner.executors.ray_executor import RayExecutor
 
-    load = os.getloadavg()
+    load = os.getloadavg()[0]
+    ceilings = {
+        "busy": hardware_ceiling("busy", args.work),
+        "no-personalization": hardware_ceiling("noise", args.work),
+    }
     tmp = Path(tempfile.mkdtemp(prefix="scaleout-"))
     try:
         data = Path(write_sample(tmp / "data"))
         out = tmp / "runs"
-        times: dict[str, list[float]] = {"local": [], "ray": [], "ray-shards2": []}
         executor = RayExecutor(num_cpus=2)
         started = time.perf_counter()
         executor.start()
         init_s = time.perf_counter() - started
         _warm(2)
         startup_s = time.perf_counter() - started
-        ipp = args.images_per_prompt
+        methods = {"busy": Busy(args.work), "no-personalization": NoPersonalization()}
+        times: dict[tuple[str, str], list[float]] = {}
         try:
-            # Interleaved, so that load from other processes hits every variant alike.
             for k in range(args.repeats):
-                times["local"].append(_predict(data, out, f"local{k}", ipp, "local"))
-                executor.shards = 1
-                times["ray"].append(_predict(data, out, f"ray{k}", ipp, executor))
-                executor.shards = 2
-                times["ray-shards2"].append(_predict(data, out, f"shards{k}", ipp, executor))
+                for label, method in methods.items():
+                    for variant, shards in (("local", 0), ("ray 3 units", 1), ("ray 6 units", 2)):
+                        name = f"{label}-{variant.replace(' ', '')}-{k}"
+                        if shards:
+                            executor.shards = shards
+                        runner = executor if shards else "local"
+                        seconds = _predict(method, data, out, name, runner)
+                        times.setdefault((label, variant), []).append(seconds)
         finally:
             executor.close()
-        reference = _contents(out / "local0")
-        for name in ("ray0", "shards0"):
-            same = _contents(out / name) == reference
-            print(f"check: {name} predictions and images equal the local run's: {same}")
-            if not same:
-                raise SystemExit(f"{name}: predictions differ from the local run")
+        for label in methods:
+            reference = _contents(out / f"{label}-local-0")
+            for variant in ("ray3units", "ray6units"):
+                if _contents(out / f"{label}-{variant}-0") != reference:
+                    raise SystemExit(f"{label} {variant}: predictions differ from the local run")
+        print("check: every Ray run's predictions and images equal the local run's")
 
-        n_items = len(reference[0])
-        n_images = len(reference[1])
-        med = {k: statistics.median(v) for k, v in times.items()}
         print(
-            f"\nsample benchmark, {METHOD} (512 px noise + PNG): {n_items} items, "
-            f"{n_images} images (images/prompt={ipp}); cores={os.cpu_count()}, "
-            f"repeats={args.repeats} (median), load average before={load[0]:.1f}"
+            f"\nsample benchmark (3 concepts, 150 items, 2 images/prompt); cores={os.cpu_count()}, "
+            f"repeats={args.repeats} (median), load average before={load:.1f}"
         )
-        print(f"local executor (baseline)         {med['local']:7.2f} s")
-        print(f"ray start-up: ray.init            {init_s:7.2f} s")
-        print(f"ray start-up: + 2 warm workers    {startup_s:7.2f} s   (fixed cost)")
-        for key, label in (
-            ("ray", "ray, 2 workers, 3 units"),
-            ("ray-shards2", "ray, 2 workers, 6 units"),
-        ):
-            t = med[key]
+        print(f"ray fixed cost: ray.init {init_s:.2f} s; with 2 warm workers {startup_s:.2f} s")
+        for label in methods:
+            local = statistics.median(times[(label, "local")])
             print(
-                f"{label:<33} {t:7.2f} s   speedup {med['local'] / t:4.2f}x, "
-                f"with start-up {med['local'] / (t + startup_s):4.2f}x"
+                f"\n{label}: local executor {local:.2f} s; hardware ceiling for 2 processes "
+                f"{ceilings[label]:.2f}x"
             )
-        print(
-            f"\nratios: fixed cost / local run = {startup_s / med['local']:.2f}; "
-            f"break-even local run length at this speedup: "
-            f"{startup_s / max(1e-9, 1 - med['ray-shards2'] / med['local']):.1f} s"
-        )
+            for variant in ("ray 3 units", "ray 6 units"):
+                t = statistics.median(times[(label, variant)])
+                print(
+                    f"  {variant}: {t:6.2f} s  speedup {local / t:4.2f}x "
+                    f"({local / t / ceilings[label]:.0%} of the ceiling), "
+                    f"with fixed cost {local / (t + startup_s):4.2f}x"
+                )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -59,6 +59,19 @@ def main(data: Path, out: Path) -> None:
         )
         report["dropped_duplicates"] = killed.dropped_duplicates
 
+        # A method that cannot be loaded on the workers: error records, the run goes on.
+        (broken,) = api.predict(
+            "tests.ray.support:BrokenOnWorker",
+            data=data,
+            out=out,
+            run_name="broken",
+            params=PARAMS,
+            executor=executor,
+            **RUN_KWARGS,
+        )
+        assert broken.predict is not None
+        report["broken"] = {"ok": broken.predict.ok, "errors": broken.predict.errors}
+
         # A method that declares one GPU, on a cluster with one (logical) GPU.
         api.predict(
             "tests.ray.support:GpuDeclared",

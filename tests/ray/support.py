@@ -106,3 +106,12 @@ class GpuDeclared(NoPersonalization):
         with open(self.log, "a", encoding="utf-8") as fh:
             fh.write(f"{os.getpid()} {os.environ.get('CUDA_VISIBLE_DEVICES')}\n")
         return super().personalize(concept, workdir)
+
+
+class BrokenOnWorker(NoPersonalization):
+    """Pickles in the driver, fails to unpickle in a worker: the unit fails outside run_unit."""
+
+    name = "broken-on-worker"
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        raise RuntimeError("this method cannot be loaded on a worker")

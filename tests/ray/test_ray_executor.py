@@ -120,3 +120,17 @@ def test_gpu_units_run_one_per_gpu_in_fresh_processes(runs: tuple[Path, dict[str
     assert len(pids) == 3 and len(set(pids)) == 3  # one fresh process per unit (concept)
     assert devices == ["0", "0", "0"]  # Ray gave each unit the cluster's one GPU
     assert prediction_contents(out / "gpu") == prediction_contents(out / "local")
+
+
+def test_a_unit_that_cannot_start_gets_error_records(runs: tuple[Path, dict[str, Any]]) -> None:
+    out, report = runs
+    records = prediction_contents(out / "broken")
+    assert report["broken"] == {"ok": 0, "errors": len(records)}
+    assert len(records) == len(prediction_contents(out / "local"))
+    assert all(r["status"] == "error" for r in records)
+    assert all("raised RuntimeError: this method cannot be loaded" in r["error"] for r in records)
+    assert {r["error"].split(" raised")[0] for r in records} == {
+        "ray: unit astro",
+        "ray: unit chelsea",
+        "ray: unit cup",
+    }

@@ -32,12 +32,12 @@ def test_one_unit_per_concept_by_default() -> None:
     assert [u.index for u in units] == [0, 1]
 
 
-def test_shards_split_contiguously_and_cover_every_item() -> None:
+def test_shards_interleave_and_cover_every_item() -> None:
     by_concept = {"a": _items("a", 5), "b": _items("b", 1)}
     units = plan_units(by_concept, shards=2)
     assert [(u.key, [p.index for p in u.items]) for u in units] == [
-        ("a#0/2", [0, 1, 2]),
-        ("a#1/2", [3, 4]),
+        ("a#0/2", [0, 2, 4]),
+        ("a#1/2", [1, 3]),
         ("b", [0]),  # never more shards than items
     ]
     assert units[0].workdir(Path("/r")) == Path("/r/work/a/shard-0")

@@ -320,7 +320,7 @@ class RayExecutor:
                 bar.update(1)
 
             def fail(unit: Unit, reason: str) -> None:
-                message = f"ray: unit {unit.key} failed after {self.max_retries} retries: {reason}"
+                message = f"ray: unit {unit.key} {reason}"
                 for p in unit.items:
                     if p.id not in written:
                         write(_record(p, config, "error", error=message))
@@ -334,13 +334,17 @@ class RayExecutor:
                     except StopIteration:
                         del streams[stream]
                         if any(p.id not in written for p in unit.items):
-                            fail(unit, "the task ended without a record for every item")
+                            fail(unit, "ended without a record for every item")
                         continue
                     try:
                         message = ray.get(ref)
-                    except ray.exceptions.RayError as err:
+                    except ray.exceptions.RayTaskError as err:  # raised outside run_unit's guard
                         del streams[stream]
-                        fail(unit, _short(err))
+                        fail(unit, f"raised {_short(getattr(err, 'cause', None) or err)}")
+                        continue
+                    except ray.exceptions.RayError as err:  # worker or node lost, retries spent
+                        del streams[stream]
+                        fail(unit, f"failed after {self.max_retries} retries: {_short(err)}")
                         continue
                     kind = message["kind"]
                     if kind == RECORD:

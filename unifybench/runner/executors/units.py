@@ -61,22 +61,20 @@ class Unit:
 
 
 def plan_units(by_concept: dict[str, list[PlanItem]], shards: int = 1) -> list[Unit]:
-    """Units in plan order: one per concept, or ``shards`` contiguous slices of each concept.
+    """Units in plan order: one per concept, or ``shards`` interleaved shards of each concept.
 
-    ``shards > 1`` personalizes once per shard (so only for methods whose personalization is
-    cheap or deterministic and cached); it exists to balance few concepts over many workers.
+    Shard k of n takes items k, k+n, k+2n, ... so that every shard gets the same mix of cheap
+    (understanding) and expensive (generation) items. ``shards > 1`` personalizes once per shard
+    (so only for methods whose personalization is cheap or deterministic and cached); it exists to
+    balance few concepts over many workers.
     """
     if shards < 1:
         raise ValueError(f"shards must be >= 1, got {shards}")
     units: list[Unit] = []
     for concept, items in by_concept.items():
         n = max(1, min(shards, len(items)))
-        size, extra = divmod(len(items), n)
-        start = 0
         for k in range(n):
-            stop = start + size + (1 if k < extra else 0)
-            units.append(Unit(concept, list(items[start:stop]), k, n, len(units)))
-            start = stop
+            units.append(Unit(concept, list(items[k::n]), k, n, len(units)))
     return units
 
 
