@@ -94,7 +94,7 @@ def _per_item(kind: str, work: int, items: int, seed: int) -> float:
     return (time.perf_counter() - started) / items
 
 
-def hardware_ceiling(kind: str, work: int, items: int = 30) -> float:
+def hardware_ceiling(kind: str, work: int, items: int = 60) -> float:
     """2 x (time per item in 1 process) / (time per item with 2 processes at once)."""
     one = _per_item(kind, work, items, 0)
     with multiprocessing.get_context("spawn").Pool(2) as pool:
@@ -152,10 +152,6 @@ def main() -> None:
     from unifybench.runner.executors.ray_executor import RayExecutor
 
     load = os.getloadavg()[0]
-    ceilings = {
-        "busy": hardware_ceiling("busy", args.work),
-        "no-personalization": hardware_ceiling("noise", args.work),
-    }
     tmp = Path(tempfile.mkdtemp(prefix="scaleout-"))
     try:
         data = Path(write_sample(tmp / "data"))
@@ -167,10 +163,15 @@ def main() -> None:
         _warm(2)
         startup_s = time.perf_counter() - started
         methods = {"busy": Busy(args.work), "no-personalization": NoPersonalization()}
+        kinds = {"busy": "busy", "no-personalization": "noise"}
         times: dict[tuple[str, str], list[float]] = {}
         try:
+            # Interleaved, and the ceiling measured right before each method's runs: the load
+            # from other processes changes by the second on a shared machine.
             for k in range(args.repeats):
                 for label, method in methods.items():
+                    ceiling = hardware_ceiling(kinds[label], args.work)
+                    times.setdefault((label, "ceiling"), []).append(ceiling)
                     for variant, shards in (("local", 0), ("ray 3 units", 1), ("ray 6 units", 2)):
                         name = f"{label}-{variant.replace(' ', '')}-{k}"
                         if shards:
@@ -189,21 +190,26 @@ def main() -> None:
 
         print(
             f"\nsample benchmark (3 concepts, 150 items, 2 images/prompt); cores={os.cpu_count()}, "
-            f"repeats={args.repeats} (median), load average before={load:.1f}"
+            f"repeats={args.repeats} (medians of per-repeat figures), "
+            f"load average before={load:.1f}"
         )
         print(f"ray fixed cost: ray.init {init_s:.2f} s; with 2 warm workers {startup_s:.2f} s")
         for label in methods:
-            local = statistics.median(times[(label, "local")])
+            local = times[(label, "local")]
+            ceiling = statistics.median(times[(label, "ceiling")])
             print(
-                f"\n{label}: local executor {local:.2f} s; hardware ceiling for 2 processes "
-                f"{ceilings[label]:.2f}x"
+                f"\n{label}: local executor {statistics.median(local):.2f} s; hardware ceiling "
+                f"(2 plain processes vs 1) {ceiling:.2f}x"
             )
             for variant in ("ray 3 units", "ray 6 units"):
-                t = statistics.median(times[(label, variant)])
+                ray_t = times[(label, variant)]
+                speedup = statistics.median(a / b for a, b in zip(local, ray_t, strict=True))
+                with_fixed = statistics.median(
+                    a / (b + startup_s) for a, b in zip(local, ray_t, strict=True)
+                )
                 print(
-                    f"  {variant}: {t:6.2f} s  speedup {local / t:4.2f}x "
-                    f"({local / t / ceilings[label]:.0%} of the ceiling), "
-                    f"with fixed cost {local / (t + startup_s):4.2f}x"
+                    f"  {variant}: {statistics.median(ray_t):6.2f} s  speedup {speedup:4.2f}x "
+                    f"({speedup / ceiling:.0%} of the ceiling), with fixed cost {with_fixed:4.2f}x"
                 )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
