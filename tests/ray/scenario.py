@@ -21,6 +21,7 @@ def main(data: Path, out: Path) -> None:
     from tests.ray.conftest import interfaces
     from tests.ray.support import METHOD, PARAMS, RUN_KWARGS, TASKS, scorers
     from unifybench import api
+    from unifybench.errors import ConfigError
     from unifybench.runner.executors.ray_executor import RayExecutor
 
     report: dict = {"interfaces": interfaces()}
@@ -71,6 +72,21 @@ def main(data: Path, out: Path) -> None:
         )
         assert broken.predict is not None
         report["broken"] = {"ok": broken.predict.ok, "errors": broken.predict.errors}
+
+        # More GPUs per unit than any node has: refused before anything runs.
+        try:
+            api.predict(
+                "tests.ray.support:TwoGpus",
+                data=data,
+                out=out,
+                run_name="two-gpus",
+                params={**PARAMS, "log": str(out / "two-gpus.log")},
+                executor=executor,
+                **RUN_KWARGS,
+            )
+            report["infeasible"] = None
+        except ConfigError as err:
+            report["infeasible"] = str(err)
 
         # A method that declares one GPU, on a cluster with one (logical) GPU.
         api.predict(

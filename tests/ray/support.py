@@ -115,3 +115,10 @@ class BrokenOnWorker(NoPersonalization):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         raise RuntimeError("this method cannot be loaded on a worker")
+
+
+class TwoGpus(GpuDeclared):
+    """Asks for two GPUs per unit (more than the test cluster has)."""
+
+    name = "two-gpus"
+    resources: ClassVar[dict[str, Any]] = {"num_cpus": 1, "num_gpus": 2}

@@ -134,3 +134,11 @@ def test_a_unit_that_cannot_start_gets_error_records(runs: tuple[Path, dict[str,
         "ray: unit chelsea",
         "ray: unit cup",
     }
+
+
+def test_a_unit_no_node_can_run_is_refused(runs: tuple[Path, dict[str, Any]]) -> None:
+    out, report = runs
+    message = report["infeasible"]
+    assert message is not None
+    assert "asks for CPU=1, GPU=2 per unit; the largest node has CPU=2, GPU=1" in message
+    assert not (out / "two-gpus.log").exists()  # nothing ran

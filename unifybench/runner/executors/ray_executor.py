@@ -273,7 +273,7 @@ class RayExecutor:
         import ray
         from ray import cloudpickle
 
-        from unifybench.runner.predict import _item_index, _record
+        from unifybench.runner.predict import _item_index
 
         self.start()
         run_dir = Path(run_dir).resolve()
@@ -284,6 +284,7 @@ class RayExecutor:
         blob_ref = ray.put(blob)
         index = _item_index(benchmark)
         units = plan_units(by_concept, self.shards)
+        self._check_feasible(resources, config.method)
         task = self._task(bool(resources.get("num_gpus")))
         streams: dict[Any, Unit] = {}
         for unit in units:
@@ -305,6 +306,58 @@ class RayExecutor:
 
         personalization: dict[str, Any] = {}
         written: set[str] = set()
+        try:
+            self._collect(streams, layout, config, summary, bar, personalization, written)
+        except BaseException:
+            # Ctrl-C or a driver error: stop the units still running (records written are kept).
+            for stream in streams:
+                ray.cancel(stream, force=True)
+            raise
+        _sort_predictions(run_dir)
+        if self.dropped_duplicates:
+            print(
+                f"ray: dropped {self.dropped_duplicates} duplicate record(s) from retried units",
+                file=sys.stderr,
+            )
+        return personalization
+
+    def _check_feasible(self, resources: dict[str, Any], method: str) -> None:
+        """A ConfigError when no node of a private local cluster can ever run one unit (Ray would
+        wait forever); on a remote cluster (which may autoscale) only a warning."""
+        import ray
+
+        wanted = {"CPU": resources.get("num_cpus", 1), "GPU": resources.get("num_gpus", 0)}
+        wanted.update(resources.get("resources") or {})
+        nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
+        if any(all(node.get(k, 0) >= v for k, v in wanted.items() if v) for node in nodes):
+            return
+        largest = ", ".join(
+            f"{k}={max((n.get(k, 0) for n in nodes), default=0):g}" for k in wanted if wanted[k]
+        )
+        need = ", ".join(f"{k}={v:g}" for k, v in wanted.items() if v)
+        text = f"method {method} asks for {need} per unit; the largest node has {largest}"
+        if not self.address:
+            raise ConfigError(
+                f"{text}. Start the local cluster with more (--ray-num-cpus; GPUs are detected) "
+                "or use a cluster that has them (--ray-address)"
+            )
+        print(f"warning: {text}; units wait until the cluster provides it", file=sys.stderr)
+
+    def _collect(
+        self,
+        streams: dict[Any, Unit],
+        layout: RunLayout,
+        config: RunConfig,
+        summary: PredictSummary,
+        bar: Any,
+        personalization: dict[str, Any],
+        written: set[str],
+    ) -> None:
+        """Write the units' records as they arrive, until every unit has ended."""
+        import ray
+
+        from unifybench.runner.predict import _record
+
         with JsonlWriter(layout.predictions) as writer:
 
             def write(record: dict[str, Any]) -> None:
@@ -359,13 +412,6 @@ class RayExecutor:
                             summary.personalize_errors[unit.concept] = info["error"]
                         if unit.concept not in personalization or info.get("status") == "error":
                             personalization[unit.concept] = info
-        _sort_predictions(run_dir)
-        if self.dropped_duplicates:
-            print(
-                f"ray: dropped {self.dropped_duplicates} duplicate record(s) from retried units",
-                file=sys.stderr,
-            )
-        return personalization
 
 
 def _short(err: BaseException) -> str:
