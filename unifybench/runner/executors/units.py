@@ -15,8 +15,8 @@ being predicted again.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +44,6 @@ class Unit:
     shard: int = 0
     shards: int = 1
     index: int = 0  # position in the plan's unit order
-    attempts: int = field(default=0, compare=False)
 
     @property
     def key(self) -> str:
@@ -147,8 +146,3 @@ def unit_items(
 ) -> dict[str, UnderstandingItem | GenerationPrompt]:
     """The benchmark items of one unit (what a worker needs, instead of the whole benchmark)."""
     return {p.id: index[p.id] for p in unit.items}
-
-
-def ids_of(units: Sequence[Unit]) -> list[str]:
-    """Every item id of ``units``, in order."""
-    return [p.id for u in units for p in u.items]
