@@ -9,6 +9,7 @@ kills itself once mid-unit, and the CLI (``unifybench predict --executor ray``).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -133,7 +134,68 @@ def main(data: Path, out: Path) -> None:
     report["cli_rc"] = cli.returncode
     report["cli_stdout"] = cli.stdout[-2000:]
     report["cli_stderr"] = cli.stderr[-4000:]
+    report["driver_killed"] = kill_driver_then_resume(data, out)
     (out / "scenario.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+
+
+def _predict_argv(data: Path, out: Path, name: str, method: str, *extra: str) -> list[str]:
+    from tests.ray.support import PARAMS, RUN_KWARGS, TASKS
+
+    return [
+        sys.executable,
+        "-m",
+        "unifybench",
+        "predict",
+        "--method",
+        method,
+        *[f"--param={k}={v}" for k, v in PARAMS.items()],
+        "--data",
+        str(data),
+        "--tasks",
+        TASKS,
+        "--images-per-prompt",
+        str(RUN_KWARGS["images_per_prompt"]),
+        "--seed",
+        str(RUN_KWARGS["seed"]),
+        "--out",
+        str(out),
+        "--run-name",
+        name,
+        *extra,
+    ]
+
+
+def kill_driver_then_resume(data: Path, out: Path) -> dict:
+    """SIGKILL a ``--executor ray`` driver (and its private cluster, one process group) once it
+    has written some records, then run the same command again. Returns what the test checks."""
+    import signal
+
+    argv = _predict_argv(
+        data, out, "driver", "tests.ray.support:Slow", "--executor", "ray", "--ray-num-cpus", "2"
+    )
+    path = out / "driver" / "predictions.jsonl"
+    proc = subprocess.Popen(
+        argv, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    written = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        written = len(path.read_bytes().splitlines()) if path.exists() else 0
+        if written >= 10:
+            break
+        time.sleep(0.05)
+    finished_early = proc.poll() is not None
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = len(path.read_bytes().splitlines()) if path.exists() else 0
+    resumed = subprocess.run(argv, capture_output=True, text=True, timeout=240)
+    return {
+        "finished_early": finished_early,
+        "records_when_killed": kept,
+        "resume_rc": resumed.returncode,
+        "resume_stdout": resumed.stdout[-2000:],
+        "resume_stderr": resumed.stderr[-3000:],
+    }
 
 
 if __name__ == "__main__":

@@ -122,3 +122,19 @@ class TwoGpus(GpuDeclared):
 
     name = "two-gpus"
     resources: ClassVar[dict[str, Any]] = {"num_cpus": 1, "num_gpus": 2}
+
+
+class Slow(NoPersonalization):
+    """``no-personalization`` that takes ``delay`` seconds per answer (time to kill the driver)."""
+
+    name = "slow"
+
+    def __init__(self, *, delay: float = 0.1, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.delay = delay
+
+    def answer(self, state: Any, question: str, image: Any) -> str:
+        import time
+
+        time.sleep(self.delay)
+        return super().answer(state, question, image)

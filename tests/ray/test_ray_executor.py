@@ -142,3 +142,22 @@ def test_a_unit_no_node_can_run_is_refused(runs: tuple[Path, dict[str, Any]]) ->
     assert message is not None
     assert "asks for CPU=1, GPU=2 per unit; the largest node has CPU=2, GPU=1" in message
     assert not (out / "two-gpus.log").exists()  # nothing ran
+
+
+def test_killed_driver_resumes_without_loss_or_duplicates(
+    runs: tuple[Path, dict[str, Any]],
+) -> None:
+    out, report = runs
+    killed = report["driver_killed"]
+    assert not killed["finished_early"]
+    assert killed["records_when_killed"] >= 10
+    assert killed["resume_rc"] == 0, killed["resume_stderr"]
+    # The resumed run predicted only what was missing; nothing was recorded twice.
+    done = int(killed["resume_stdout"].split(" already done")[0].rsplit(" ", 1)[1])
+    assert done >= killed["records_when_killed"] - 1  # a truncated last line is dropped
+    records = prediction_contents(out / "driver")
+    ids = [r["id"] for r in records]
+    assert len(ids) == len(set(ids))
+    assert sorted(records, key=lambda r: r["id"]) == sorted(
+        prediction_contents(out / "local"), key=lambda r: r["id"]
+    )
