@@ -107,7 +107,8 @@ def predict(
     ``methods``: registered names, ``module:Class`` specs, or Method instances. ``data``: a dataset
     folder, a hub repo id, a loaded Benchmark, or None for the sample benchmark. ``executor``:
     ``"local"`` (in this process), ``"ray"`` (options ``ray_address``, ``ray_shards``,
-    ``ray_num_cpus``, ``ray_max_retries``; see docs/scaling.md) or an executor instance.
+    ``ray_num_cpus``, ``ray_max_retries``, ``ray_resources``; see docs/scaling.md) or an executor
+    instance.
     """
     from unifybench.runner.config import RunConfig
     from unifybench.runner.predict import run_predictions

@@ -104,6 +104,14 @@ def test_method_resources() -> None:
         method_resources(_Declares({"num_gpus": -1}))
     with pytest.raises(ConfigError, match="must be a dict"):
         method_resources(_Declares(2))
+    # --ray-resources overrides what the method declares
+    assert method_resources(_Declares({"num_cpus": 2}), {"num_gpus": 1}) == {
+        "num_cpus": 2,
+        "num_gpus": 1,
+    }
+    assert method_resources(object(), {"num_cpus": 3}) == {"num_cpus": 3}
+    with pytest.raises(ConfigError, match="unknown resource key"):
+        method_resources(object(), {"gpu": 1})
 
 
 def test_make_executor() -> None:
@@ -117,6 +125,11 @@ def test_make_executor() -> None:
         make_executor("local", ray_address="auto")
     with pytest.raises(ConfigError, match="--ray-shards"):
         make_executor("ray", ray_shards=0)
+    assert make_executor("ray", ray_resources='{"num_gpus": 1}').resources == {"num_gpus": 1}
+    with pytest.raises(ConfigError, match="not JSON"):
+        make_executor("ray", ray_resources="num_gpus=1")
+    with pytest.raises(ConfigError, match="JSON object"):
+        make_executor("ray", ray_resources="[1]")
 
 
 def test_cli_options_parse() -> None:

@@ -22,14 +22,15 @@ def make_executor(
     ray_shards: int = 1,
     ray_num_cpus: int | None = None,
     ray_max_retries: int | None = None,
+    ray_resources: str | dict[str, Any] | None = None,
 ) -> Any | None:
     """``None`` for the local executor, a :class:`RayExecutor` for ``"ray"``.
 
     An object that already has a ``predict`` method (an executor instance) is returned as is.
     """
     if kind is None or kind == "local":
-        if ray_address:
-            raise ConfigError("--ray-address needs --executor ray")
+        if ray_address or ray_resources:
+            raise ConfigError("--ray-address and --ray-resources need --executor ray")
         return None
     if not isinstance(kind, str):
         if not callable(getattr(kind, "predict", None)):
@@ -43,8 +44,24 @@ def make_executor(
         ray_address,
         num_cpus=ray_num_cpus,
         shards=ray_shards,
+        resources=parse_resources(ray_resources),
         max_retries=DEFAULT_MAX_RETRIES if ray_max_retries is None else ray_max_retries,
     )
+
+
+def parse_resources(value: str | dict[str, Any] | None) -> dict[str, Any] | None:
+    """``'{"num_gpus": 1}'`` (JSON) or a dict -> dict; a ConfigError for anything else."""
+    if value is None or isinstance(value, dict):
+        return value
+    import json
+
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"--ray-resources: not JSON ({err.msg}): {value!r}") from err
+    if not isinstance(parsed, dict):
+        raise ConfigError('--ray-resources must be a JSON object such as {"num_gpus": 1}')
+    return parsed
 
 
 def close_executor(executor: Any | None) -> None:
@@ -55,7 +72,7 @@ def close_executor(executor: Any | None) -> None:
 
 
 def add_executor_options(p: argparse.ArgumentParser) -> None:
-    """Add ``--executor`` and the ``--ray-*`` options (address, shards, num-cpus, max-retries)."""
+    """Add ``--executor`` and the ``--ray-*`` options."""
     g = p.add_argument_group("executor (where the method runs; see docs/scaling.md)")
     g.add_argument(
         "--executor",
@@ -81,6 +98,11 @@ def add_executor_options(p: argparse.ArgumentParser) -> None:
         help="CPUs of a new local Ray cluster (default: all; ignored with --ray-address)",
     )
     g.add_argument(
+        "--ray-resources",
+        metavar="JSON",
+        help="resources per unit, overriding the method's own, e.g. '{\"num_gpus\": 1}'",
+    )
+    g.add_argument(
         "--ray-max-retries",
         type=int,
         help="retries of a unit whose worker process died (default 3)",
@@ -95,4 +117,5 @@ def executor_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "ray_shards": getattr(args, "ray_shards", 1),
         "ray_num_cpus": getattr(args, "ray_num_cpus", None),
         "ray_max_retries": getattr(args, "ray_max_retries", None),
+        "ray_resources": getattr(args, "ray_resources", None),
     }

@@ -62,20 +62,24 @@ DEFAULT_MAX_RETRIES = 3
 LOOPBACK = "127.0.0.1"
 
 
-def method_resources(method: Any) -> dict[str, Any]:
-    """The Ray resources one unit of ``method`` needs: its ``resources`` attribute, else 1 CPU.
+def method_resources(method: Any, override: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The Ray resources one unit of ``method`` needs: its ``resources`` attribute, else 1 CPU,
+    updated by ``override`` (``--ray-resources``).
 
     Allowed keys: num_cpus, num_gpus, memory (bytes), resources (custom), accelerator_type.
     A missing num_cpus means 1.
     """
     declared = getattr(method, "resources", None)
-    if declared is None:
+    if declared is None and not override:
         return dict(DEFAULT_RESOURCES)
-    if not isinstance(declared, Mapping):
+    if declared is not None and not isinstance(declared, Mapping):
         raise ConfigError(
             f"method {type(method).__name__}: resources must be a dict such as "
             f"{{'num_cpus': 1, 'num_gpus': 1}}, got {type(declared).__name__}"
         )
+    if override is not None and not isinstance(override, Mapping):
+        raise ConfigError(f"--ray-resources must be a JSON object, got {override!r}")
+    declared = {**(declared or {}), **(override or {})}
     unknown = set(declared) - RESOURCE_KEYS
     if unknown:
         raise ConfigError(
@@ -176,6 +180,7 @@ class RayExecutor:
     (default: what the machine has). ``max_retries``: retries of a unit whose worker died.
     ``shards``: split each concept's items into that many units (each personalizes again: only
     for methods whose personalization is cheap; default 1 = personalize once per concept).
+    ``resources``: overrides the method's declared resources per unit (e.g. ``{"num_gpus": 1}``).
     ``init_kwargs``: more ``ray.init`` arguments (e.g. ``runtime_env``).
     """
 
@@ -189,6 +194,7 @@ class RayExecutor:
         num_gpus: int | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         shards: int = 1,
+        resources: dict[str, Any] | None = None,
         init_kwargs: dict[str, Any] | None = None,
     ) -> None:
         if shards < 1:
@@ -200,6 +206,7 @@ class RayExecutor:
         self.num_gpus = num_gpus
         self.max_retries = max_retries
         self.shards = shards
+        self.resources = resources
         self.init_kwargs = dict(init_kwargs or {})
         self.dropped_duplicates = 0
         self._started = False
@@ -278,7 +285,7 @@ class RayExecutor:
         self.start()
         run_dir = Path(run_dir).resolve()
         layout = RunLayout(run_dir)
-        resources = method_resources(method)
+        resources = method_resources(method, self.resources)
         blob = cloudpickle.dumps(method)
         key = hashlib.sha256(blob).hexdigest()
         blob_ref = ray.put(blob)
