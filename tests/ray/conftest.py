@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -47,7 +47,7 @@ def isolation_prefix() -> list[str] | None:
     return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
 
 
-def ray_env(cache: Path) -> dict[str, str]:
+def ray_env(cache: Path, ray_tmp: Path) -> dict[str, str]:
     """Environment of the isolated subprocess: offline, Ray token auth off. (Workers find the repo's
     code through the executor's runtime_env, which the tests thereby check.)"""
     env = dict(os.environ)
@@ -57,6 +57,8 @@ def ray_env(cache: Path) -> dict[str, str]:
             "HF_HUB_OFFLINE": "1",
             "UNIFYBENCH_CACHE_DIR": str(cache),
             "RAY_USAGE_STATS_ENABLED": "0",
+            # Ray's sessions, logs and sockets go here (short: a socket path has ~107 bytes).
+            "RAY_TMPDIR": str(ray_tmp),
         }
     )
     return env
@@ -65,7 +67,7 @@ def ray_env(cache: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def run_isolated(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Callable[[Sequence[str], float], subprocess.CompletedProcess[str]]:
+) -> Iterator[Callable[[Sequence[str], float], subprocess.CompletedProcess[str]]]:
     """``run_isolated(argv, timeout)``: run argv (cwd = repo root) with loopback-only networking."""
     prefix = isolation_prefix()
     if prefix is None:
@@ -73,16 +75,13 @@ def run_isolated(
             "Ray tests need a loopback-only network namespace: run as root with unshare and ip "
             "(util-linux, iproute2), or inside `unshare -n` with lo up"
         )
-    env = ray_env(tmp_path_factory.mktemp("ray_cache"))
+    ray_tmp = Path(tempfile.mkdtemp(prefix="ubray-", dir="/tmp"))
+    env = ray_env(tmp_path_factory.mktemp("ray_cache"), ray_tmp)
 
     def run(argv: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [*prefix, *argv], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
         )
 
-    return run
-
-
-@pytest.fixture(scope="session")
-def python() -> str:
-    return sys.executable
+    yield run
+    shutil.rmtree(ray_tmp, ignore_errors=True)
