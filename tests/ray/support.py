@@ -47,6 +47,12 @@ class KillOnce(NoPersonalization):
         self.marker, self.calls, self.concept, self.kill_after = marker, calls, concept, kill_after
         self._answers = 0
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Unpickled in a worker: log it, so the test can see a worker reuse its cached method.
+        self.__dict__.update(state)
+        with open(self.calls + ".loads", "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+
     def answer(self, state: Any, question: str, image: Any) -> str:
         with open(self.calls, "a", encoding="utf-8") as fh:
             fh.write(f"{os.getpid()} {state.concept_id} {question!r}\n")
