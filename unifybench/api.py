@@ -171,6 +171,7 @@ def score(
     data: str | Path | Benchmark | None = None,
     missing_judge: str = "error",
     progress: bool | None = None,
+    report: bool = True,
     **options: Any,
 ) -> ScoreSummary:
     """Score a run's saved predictions; never calls the method.
@@ -192,7 +193,8 @@ def score(
     if scorers is None:
         setup = build_scoring(opts, config.tasks, missing_judge=missing_judge)
         scorers, skipped, judges = setup.scorers, setup.skipped, setup.judges
-    report_skipped(skipped)
+    if report:
+        report_skipped(skipped)
     benchmark, _, _ = _load(data if data is not None else config.data, config.concepts or None)
     return run_scoring(
         run_dir,
@@ -230,6 +232,7 @@ def run(
     missing_judge: str = "error",
     progress: bool | None = None,
     summary: bool = False,
+    report: bool = True,
     **options: Any,
 ) -> list[RunOutcome]:
     """Predict, score and aggregate each method; one RunOutcome (with ``result``) per method.
@@ -248,6 +251,10 @@ def run(
         wanted = _as_list(tasks) or list(ALL_TASKS)
         setup = build_scoring(opts, wanted, missing_judge=missing_judge)
         scorers, skipped, judges = setup.scorers, setup.skipped, setup.judges
+    if report:
+        from unifybench.runner.setup import report_skipped
+
+        report_skipped(skipped)
     outcomes = predict(
         methods,
         data=data,
@@ -272,6 +279,7 @@ def run(
             data=data if data is not None else config.data,
             progress=progress,
             protocol=protocol,
+            report=False,
         )
         outcome.result = aggregate(outcome.run_dir, scorers=scorers)
         if summary:

@@ -62,7 +62,7 @@ def demo_scorers(
     when nothing under that name could run.
     """
     from unifybench.data.records import ALL_TASKS
-    from unifybench.runner.setup import ScoringOptions, build_judges
+    from unifybench.runner.setup import ScoringOptions, build_judges, merge_judge_skips
     from unifybench.scorers.registry import build_scorers
 
     official = ScoringOptions(
@@ -99,7 +99,7 @@ def demo_scorers(
     if any(judge_uses(s, minilm) for s in scorers):
         judges.append(minilm)
     skipped += [entry for entry in [*skip_text, *skip_face] if entry not in skipped]
-    return scorers, skipped, judges
+    return scorers, merge_judge_skips(skipped), judges
 
 
 def judge_uses(scorer: Any, judge: Any) -> bool:
@@ -153,7 +153,11 @@ def run_demo(
     report.skipped_scorers = skipped
     print(f"scorers ({protocol} protocol): " + ", ".join(s.id for s in scorers), file=say)
     if skipped:
-        print("not run (and never replaced by another scorer under their name):", file=say)
+        print(
+            "not run (never replaced by another scorer under their name; full reasons in each "
+            "result.json's notes):",
+            file=say,
+        )
         report_skipped(skipped, file=say)
 
     wanted = list(methods) if methods else list(DEMO_METHODS)
@@ -173,6 +177,7 @@ def run_demo(
                 images_per_prompt=ipp,
                 protocol=protocol,
                 progress=progress,
+                report=False,
             )
         except (UnifyBenchError, ImportError) as err:
             report.skipped_methods.append((name, str(err)))

@@ -357,7 +357,8 @@ def _generate(
         rel = layout.image_path(p.concept, p.task, p.index, k)
         target = run_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        image.save(target, format="PNG")
+        # Level 1: lossless like any level, about 5x faster than the default 6, ~12% larger.
+        image.save(target, format="PNG", compress_level=1)
         paths.append(rel.as_posix())
     return paths
 

@@ -176,12 +176,44 @@ def build_scoring(
         device=options.device,
         seed=options.seed,
     )
-    skipped += list(more)
+    skipped = merge_judge_skips([*skipped, *more])
     return ScoringSetup(list(scorers), skipped, [j for j in (text, vision) if j is not None])
 
 
+def short_reason(reason: str, limit: int = 160) -> str:
+    """The first sentence of a reason, at most ``limit`` characters (full text goes to files)."""
+    text = " ".join(reason.split())
+    cut = text.find(". ", 40)
+    if 0 < cut < limit:
+        return text[: cut + 1]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def merge_judge_skips(skipped: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Replace the registry's "no text/vision judge configured" by why the judge is missing.
+
+    build_judges records ("text judge", reason) when e.g. the key variable is unset; the registry
+    then records ("judge[vqa,text_only]", "no text judge configured"). One entry says it better.
+    """
+    reasons = {name: reason for name, reason in skipped if name in ("text judge", "vision judge")}
+    merged: list[tuple[str, str]] = []
+    for name, reason in skipped:
+        if name in reasons:
+            continue
+        role = (
+            "text"
+            if reason == "no text judge configured"
+            else ("vision" if reason == "no vision judge configured" else None)
+        )
+        if role and f"{role} judge" in reasons:
+            reason = reasons.pop(f"{role} judge")
+        merged.append((name, reason))
+    merged += [(name, reason) for name, reason in reasons.items()]
+    return merged
+
+
 def report_skipped(skipped: Sequence[tuple[str, str]], file: Any = None) -> None:
-    """Say plainly which scorers/judges did not run and why."""
+    """Say plainly which scorers/judges did not run and why (one line each)."""
     out = file or sys.stderr
     for name, reason in skipped:
-        print(f"skipped: {name}: {reason}", file=out)
+        print(f"skipped: {name}: {short_reason(reason)}", file=out)

@@ -25,7 +25,7 @@ def summary_rows(submission: Submission) -> list[dict[str, str]]:
                     "n": f"{r.n}/{r.n_total}",
                     "coverage": "-" if coverage is None else f"{coverage:.0%}",
                     "flag": flag,
-                    "scorer": r.scorer + (f" | judge {r.judge}" if r.judge else ""),
+                    "scorer": r.scorer,
                 }
             )
     return rows
@@ -66,6 +66,8 @@ def print_summary(submission: Submission, title: str = "", file: TextIO | None =
             row["scorer"],
         )
     console.print(table)
+    from unifybench.runner.setup import short_reason
+
     for line in submission.notes.splitlines():
         if line.startswith(("scorer skipped", "coverage below")):
-            console.print(f"  {line}", markup=False, highlight=False)
+            console.print(f"  {short_reason(line, 200)}", markup=False, highlight=False)
