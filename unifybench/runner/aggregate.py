@@ -180,6 +180,10 @@ def compute_results(
             latest[(r["id"], r.get("scorer", ""), r.get("judge") or "")] = r
 
     results: dict[str, dict[str, MetricResult]] = defaultdict(dict)
+    scored_tasks = {t for entry in scoring.get("scorers", []) for t in entry.get("tasks", [])}
+    for task, count in n_total.items():
+        if task not in scored_tasks:
+            notes.append(f"not scored: {task} ({count} items planned; no scorer for it ran)")
     for entry in scoring.get("scorers", []):
         sid, judge, main_metric = entry["id"], entry.get("judge"), entry.get("metric", "value")
         records = [r for (_, s, j), r in latest.items() if s == sid and j == (judge or "")]

@@ -185,7 +185,9 @@ def run_demo(
             continue
         report.runs[name] = outcome.run_dir
         report.results[name] = outcome.result
-        print_summary(outcome.result, title=f"{name}: {outcome.run_dir}", file=say)
+        print_summary(
+            outcome.result, title=f"{name}: {outcome.run_dir}", file=say, show_skipped=False
+        )
     for name, reason in report.skipped_methods:
         if name not in report.runs:
             print(f"method {name} not run: {reason}", file=say)
