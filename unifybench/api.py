@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from unifybench.errors import ConfigError
+from unifybench.errors import ConfigError, UnifyBenchError
 from unifybench.runner.setup import ScoringOptions
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ def _load(
             from unifybench.data.manifest import manifest_hash
 
             digest: str | None = manifest_hash(data)
-        except ImportError:
+        except (ImportError, UnifyBenchError):
+            # A Benchmark built in memory (tests, notebooks) may have no files to hash.
             digest = None
         return data, str(data.root), digest
     return load_data(data, concepts)
