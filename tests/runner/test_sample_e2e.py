@@ -169,15 +169,13 @@ def test_rescore_with_another_judge_keeps_predictions(sample_root, tmp_path, mon
         preds_before = (outcome.run_dir / "predictions.jsonl").read_bytes()
         assert outcome.result.results["vqa"]["judge"].value == 1.0
         n_before = len(server.requests)
-        api.score(
-            outcome.run_dir,
-            judge_base_url=base_url,
-            judge_key_env=KEY_VAR,
-            judge_model="other-judge-2026",
-            progress=False,
-        )
+        from unifybench.cli import main
+
+        argv = ["score", str(outcome.run_dir), "--judge-base-url", base_url]
+        argv += ["--judge-key-env", KEY_VAR, "--judge-model", "other-judge-2026"]
+        assert main(argv) == 0  # the CLI verb; it also recomputes result.json
         assert len(server.requests) > n_before
-    result = api.aggregate(outcome.run_dir)
+    result = Submission.model_validate_json((outcome.run_dir / "result.json").read_text())
     assert (outcome.run_dir / "predictions.jsonl").read_bytes() == preds_before
     judged = result.results["vqa"]["judge"]
     assert judged.value == 0.5 and judged.scorer.startswith("judge/other-judge-2026/")

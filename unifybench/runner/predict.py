@@ -21,6 +21,7 @@ from unifybench.errors import ConfigError
 from unifybench.runner.config import RunConfig, read_config, write_json
 from unifybench.runner.jsonl import JsonlWriter, read_records, repair, rewrite
 from unifybench.runner.layout import RunLayout
+from unifybench.runner.lock import run_lock
 from unifybench.runner.plan import (
     PlanItem,
     plan_items,
@@ -133,6 +134,18 @@ def run_predictions(
     progress: bool | None = None,
 ) -> PredictSummary:
     """Predict every planned item not yet done; returns counts. See the module docstring."""
+    with run_lock(run_dir):
+        return _run_predictions(method, benchmark, run_dir, config, retry_errors, progress)
+
+
+def _run_predictions(
+    method: Method,
+    benchmark: Benchmark,
+    run_dir: Path,
+    config: RunConfig,
+    retry_errors: bool,
+    progress: bool | None,
+) -> PredictSummary:
     layout = RunLayout(run_dir)
     config, plan = prepare_run(method, benchmark, run_dir, config)
     pending = pending_items(run_dir, plan, retry_errors)

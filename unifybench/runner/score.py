@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from unifybench.runner.config import write_json
 from unifybench.runner.jsonl import JsonlWriter, read_records, repair, rewrite
 from unifybench.runner.layout import RunLayout
+from unifybench.runner.lock import run_lock
 from unifybench.runner.predict import error_message, load_predictions
 from unifybench.runner.provenance import now_iso
 from unifybench.scorers.base import Score, ScoringInput
@@ -126,6 +127,22 @@ def run_scoring(
     progress: bool | None = None,
 ) -> ScoreSummary:
     """Score every ok prediction with every applicable scorer. See the module docstring."""
+    with run_lock(run_dir):
+        return _run_scoring(
+            run_dir, benchmark, scorers, skipped, protocol, judges, batch_size, progress
+        )
+
+
+def _run_scoring(
+    run_dir: Path,
+    benchmark: Benchmark,
+    scorers: Sequence[Scorer],
+    skipped: Sequence[tuple[str, str]],
+    protocol: str,
+    judges: Sequence[Any],
+    batch_size: int,
+    progress: bool | None,
+) -> ScoreSummary:
     layout = RunLayout(run_dir)
     predictions = load_predictions(run_dir)
     active = {(s.id, judge_identity(s) or "") for s in scorers}
