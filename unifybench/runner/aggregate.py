@@ -253,9 +253,8 @@ def _task_metrics(
             out = {}
         per_concept[concept] = {k: _finite(v) for k, v in out.items()}
 
-    names = list(dict.fromkeys(k for values in per_concept.values() for k in values))
-    if main_metric not in names:
-        names.insert(0, main_metric)
+    # The scorer's main metric first (e.g. rec: weight), then the rest in the scorer's order.
+    names = list(dict.fromkeys([main_metric, *(k for v in per_concept.values() for k in v)]))
     allowed = TASK_METRICS.get(task, frozenset()) | {main_metric}
     metric_names = [m for m in names if m in allowed]
     side_names = [m for m in names if m not in allowed]

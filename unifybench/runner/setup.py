@@ -153,7 +153,11 @@ def _ready(make: Any, role: str, missing: str, skipped: list[tuple[str, str]]) -
         if missing == "skip":
             skipped.append((role, str(err)))
             return None
-        raise
+        tasks = "vqa,text_only" if role == "text judge" else "knowledge"
+        hint = "--offline-judge for the MiniLM approximation, or " if role == "text judge" else ""
+        raise ConfigError(
+            f"{err}\n(the {role} scores {tasks}: set the key, or use {hint}--tasks without {tasks})"
+        ) from err
 
 
 def build_scoring(
