@@ -95,7 +95,7 @@ def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen:
 @pytest.mark.slow
 def test_sigkilled_run_resumes_to_the_same_numbers(sample_root, tmp_path):
     calls = tmp_path / "calls.txt"
-    env = {**os.environ, "UNIFYBENCH_TEST_CALLS": str(calls), "UNIFYBENCH_TEST_DELAY": "0.03"}
+    env = {**os.environ, "UNIFYBENCH_TEST_CALLS": str(calls), "UNIFYBENCH_TEST_DELAY": "0.05"}
     common = [
         "run",
         "--method",

@@ -295,6 +295,13 @@ def _mean_or_none(values: Sequence[float | None]) -> float | None:
 
 def run_aggregation(run_dir: Path, scorers: Sequence[Any] | None = None) -> Submission:
     """Recompute ``result.json`` of a run from its stored scores; returns the Submission."""
+    from unifybench.runner.lock import run_lock
+
+    with run_lock(run_dir):
+        return _run_aggregation(run_dir, scorers)
+
+
+def _run_aggregation(run_dir: Path, scorers: Sequence[Any] | None) -> Submission:
     layout = RunLayout(run_dir)
     config = read_config(layout.config)
     plan = read_plan(layout.plan)
