@@ -108,7 +108,7 @@ def predict(
     """
     from unifybench.runner.config import RunConfig
     from unifybench.runner.predict import run_predictions
-    from unifybench.runner.setup import is_sample
+    from unifybench.runner.setup import dataset_name, is_sample
 
     if protocol not in ("legacy", "v2"):
         raise ConfigError(f"unknown protocol '{protocol}'; use legacy or v2")
@@ -136,7 +136,7 @@ def predict(
             method=name,
             params=given,
             data=source,
-            dataset=benchmark.name,
+            dataset=dataset_name(benchmark),
             revision=benchmark.revision,
             manifest_hash=digest,
             sample=is_sample(benchmark),

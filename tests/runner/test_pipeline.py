@@ -83,6 +83,7 @@ def test_end_to_end_writes_all_stage_files(tiny, tmp_path):
     assert "detection_rate" in result.results["t2i"]["face_sim_dlib"].extra
     assert result.concepts == {"ann": "human", "cup": "object"}
     assert result.benchmark.judges[0].identity == "test/fake-judge@0000"
+    assert result.benchmark.dataset == "unifybench-tiny-test" and result.benchmark.sample is False
 
 
 def test_mean_over_concepts_and_seeded_ci(tiny, tmp_path):

@@ -59,6 +59,7 @@ def test_sample_end_to_end_with_loopback_judges(sample_root, tmp_path, monkeypat
     assert any("image_url" in b for b in bodies) and any("gpt-4o" in b for b in bodies)
     assert any("deepseek-chat" in b for b in bodies)
     assert result.benchmark.sample is True and result.benchmark.manifest_hash
+    assert result.benchmark.dataset == "unifybench-sample"
     assert result.concepts and set(result.concepts.values()) <= {"human", "animal", "object"}
     for path in outcome.run_dir.rglob("*"):
         if path.is_file() and path.suffix != ".png":

@@ -90,9 +90,23 @@ def load_data(
     return benchmark, source, manifest_hash(benchmark)
 
 
+SAMPLE_DATASET = "unifybench-sample"
+_SAMPLE_MARK = "# UnifyBench sample"
+
+
 def is_sample(benchmark: Benchmark) -> bool:
-    """True for the smoke-test sample benchmark (never ranked with the real data)."""
-    return "sample" in benchmark.name.lower()
+    """True for the smoke-test sample benchmark (its README says so); never ranked."""
+    readme = Path(benchmark.root) / "README.md"
+    try:
+        with readme.open(encoding="utf-8") as fh:
+            return fh.readline().startswith(_SAMPLE_MARK)
+    except OSError:
+        return False
+
+
+def dataset_name(benchmark: Benchmark) -> str:
+    """The dataset name results carry: ``unifybench-sample`` for the sample, else the loader's."""
+    return SAMPLE_DATASET if is_sample(benchmark) else benchmark.name
 
 
 def build_judges(
