@@ -158,7 +158,11 @@ def _instantiate(spec: str | Method, params: dict[str, Any]) -> tuple[Method, st
     from unifybench.method import create_method
 
     if isinstance(spec, str):
-        return create_method(spec, **params), spec, dict(params)
+        method = create_method(spec, **params)
+        # A "module:Class" spec is named by the class's own ``name`` when it has one.
+        own = getattr(method, "name", None)
+        name = own if ":" in spec and isinstance(own, str) and own else spec
+        return method, name, dict(params)
     name = getattr(spec, "name", None) or type(spec).__name__
     return spec, str(name), {}
 
