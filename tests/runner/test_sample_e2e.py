@@ -143,9 +143,7 @@ def test_sigkilled_run_resumes_to_the_same_numbers(sample_root, tmp_path):
     asked = len(calls.read_text().splitlines())
     assert 42 <= asked <= 43
     killed = Submission.model_validate_json((run_dir / "result.json").read_text())
-    clean = Submission.model_validate_json(
-        (full_out / "slow-echo" / "result.json").read_text()
-    )
+    clean = Submission.model_validate_json((full_out / "slow-echo" / "result.json").read_text())
     assert _numbers(killed) == _numbers(clean)
     assert killed.results["rec"]["weight"].n == 36
     assert {r.get("flipped") for r in records if r["task"] == "rec"} == {True, False}
