@@ -14,7 +14,6 @@ Nothing heavy is imported here; methods, scorers and judges import what they nee
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -362,7 +361,3 @@ def _submission(run: str | Path | Submission) -> Submission:
     if isinstance(run, Submission):
         return run
     return load_result(Path(run))
-
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr)
