@@ -260,6 +260,7 @@ def test_provenance_recorded_and_no_secret_in_run_dir(tiny, tmp_path, monkeypatc
     assert prov["method"]["params"] == {"kind": "echo", "size": 3}
     assert prov["seed"] == 7 and prov["protocol"] == "v2"
     assert prov["packages"]["pydantic"]
+    assert [x["stage"] for x in prov["sessions"]] == ["predict", "score"]
     if (Path(__file__).resolve().parents[2] / ".git").exists():  # a git checkout: commit recorded
         assert len(prov["git_commit"]) == 40 and isinstance(prov["git_dirty"], bool)
         assert result_commit(outcome) == prov["git_commit"]

@@ -29,7 +29,7 @@ from unifybench.runner.plan import (
     select_tasks,
     write_plan,
 )
-from unifybench.runner.provenance import now_iso, update_provenance
+from unifybench.runner.provenance import now_iso, record_session, update_provenance
 from unifybench.runner.seeds import item_seed, seed_globals
 
 if TYPE_CHECKING:
@@ -173,13 +173,13 @@ def _run_predictions(
             "sample": config.sample,
         },
     )
+    record_session(layout.provenance, "predict", items_pending=len(pending))
     by_concept: dict[str, list[PlanItem]] = defaultdict(list)
     for p in pending:
         by_concept[p.concept].append(p)
 
     from tqdm import tqdm
 
-    personalization: dict[str, Any] = {}
     bar = tqdm(
         total=len(pending),
         desc=f"predict {config.method}",
@@ -199,22 +199,21 @@ def _run_predictions(
             except Exception as err:
                 message = f"personalize failed: {error_message(err)}"
                 summary.personalize_errors[concept_id] = message
-                personalization[concept_id] = {
-                    "status": "error",
-                    "error": message,
-                    "date": now_iso(),
-                }
+                record = {"status": "error", "error": message, "date": now_iso()}
+                update_provenance(layout.provenance, personalization={concept_id: record})
                 for p in concept_items:
                     writer.write(_record(p, config, "error", error=message))
                     summary.errors += 1
                     bar.update(1)
                 continue
-            personalization[concept_id] = {
+            # Written per concept, so a kill later keeps what was learned about this one.
+            record = {
                 "status": "ok",
                 "seconds": round(time.perf_counter() - started, 3),
                 "checkpoint_hash": _checkpoint_hash(method, state),
                 "date": now_iso(),
             }
+            update_provenance(layout.provenance, personalization={concept_id: record})
             for p in concept_items:
                 record = _predict_one(method, state, p, items[p.id], run_dir, config)
                 writer.write(record)
@@ -225,8 +224,6 @@ def _run_predictions(
                 bar.update(1)
             _release(method, state)
     bar.close()
-    if personalization:
-        update_provenance(layout.provenance, personalization=personalization)
     return summary
 
 

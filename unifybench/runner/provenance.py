@@ -142,3 +142,24 @@ def update_provenance(path: Path, **sections: Any) -> dict[str, Any]:
     data["updated"] = now_iso()
     write_json(path, data)
     return data
+
+
+def record_session(path: Path, stage: str, **details: Any) -> None:
+    """Append one entry to provenance.json's ``sessions``: which code ran which stage, when.
+
+    A run resumed under another commit keeps both commits on record; the top-level
+    ``git_commit`` is the latest.
+    """
+    commit, dirty = git_state()
+    sessions = list(read_provenance(path).get("sessions", []))
+    sessions.append(
+        {
+            "stage": stage,
+            "date": now_iso(),
+            "git_commit": commit,
+            "git_dirty": dirty,
+            "unifybench_version": unifybench.__version__,
+            **details,
+        }
+    )
+    update_provenance(path, sessions=sessions)

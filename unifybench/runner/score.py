@@ -21,7 +21,7 @@ from unifybench.runner.jsonl import JsonlWriter, read_records, repair, rewrite
 from unifybench.runner.layout import RunLayout
 from unifybench.runner.lock import run_lock
 from unifybench.runner.predict import error_message, load_predictions
-from unifybench.runner.provenance import now_iso
+from unifybench.runner.provenance import now_iso, record_session
 from unifybench.scorers.base import Score, ScoringInput
 
 if TYPE_CHECKING:
@@ -154,6 +154,7 @@ def _run_scoring(
     done = {score_key(r) for r in kept}
 
     summary = ScoreSummary(run_dir, scorers=[s.id for s in scorers])
+    record_session(layout.provenance, "score", protocol=protocol, scorers=[s.id for s in scorers])
     write_json(layout.scoring, _scoring_manifest(scorers, skipped, protocol, judges))
 
     work: list[tuple[Scorer, str | None, list[dict[str, Any]]]] = []
