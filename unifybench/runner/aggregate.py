@@ -26,7 +26,12 @@ from unifybench.runner.jsonl import read_records
 from unifybench.runner.layout import RunLayout
 from unifybench.runner.plan import PlanItem, read_plan
 from unifybench.runner.predict import load_predictions
-from unifybench.runner.provenance import now_iso, read_provenance, update_provenance
+from unifybench.runner.provenance import (
+    now_iso,
+    personalization_records,
+    read_provenance,
+    update_provenance,
+)
 from unifybench.runner.score import load_scoring, record_to_score
 from unifybench.runner.seeds import item_seed
 from unifybench.scorers.base import Score, nanmean
@@ -320,6 +325,7 @@ def _run_aggregation(run_dir: Path, scorers: Sequence[Any] | None) -> Submission
     notes += more_notes
     provenance = update_provenance(
         layout.provenance,
+        personalization=personalization_records(layout.personalization),
         scoring={
             "protocol": scoring.get("protocol"),
             "scorers": [s["id"] for s in scoring.get("scorers", [])],

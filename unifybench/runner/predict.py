@@ -29,7 +29,12 @@ from unifybench.runner.plan import (
     select_tasks,
     write_plan,
 )
-from unifybench.runner.provenance import now_iso, record_session, update_provenance
+from unifybench.runner.provenance import (
+    now_iso,
+    personalization_records,
+    session_entry,
+    update_provenance,
+)
 from unifybench.runner.seeds import item_seed, seed_globals
 
 if TYPE_CHECKING:
@@ -153,6 +158,7 @@ def _run_predictions(
     items = _item_index(benchmark)
     update_provenance(
         layout.provenance,
+        session=session_entry("predict", items_pending=len(pending)),
         method={
             "name": config.method,
             "class": f"{type(method).__module__}:{type(method).__qualname__}",
@@ -173,7 +179,6 @@ def _run_predictions(
             "sample": config.sample,
         },
     )
-    record_session(layout.provenance, "predict", items_pending=len(pending))
     by_concept: dict[str, list[PlanItem]] = defaultdict(list)
     for p in pending:
         by_concept[p.concept].append(p)
@@ -187,7 +192,7 @@ def _run_predictions(
         file=sys.stderr,
         disable=(not progress) if progress is not None else None,
     )
-    with JsonlWriter(layout.predictions) as writer:
+    with JsonlWriter(layout.predictions) as writer, JsonlWriter(layout.personalization) as log:
         for concept_id, concept_items in by_concept.items():
             concept = benchmark.concepts[concept_id]
             started = time.perf_counter()
@@ -199,21 +204,24 @@ def _run_predictions(
             except Exception as err:
                 message = f"personalize failed: {error_message(err)}"
                 summary.personalize_errors[concept_id] = message
-                record = {"status": "error", "error": message, "date": now_iso()}
-                update_provenance(layout.provenance, personalization={concept_id: record})
+                log.write(
+                    {"concept": concept_id, "status": "error", "error": message, "date": now_iso()}
+                )
                 for p in concept_items:
                     writer.write(_record(p, config, "error", error=message))
                     summary.errors += 1
                     bar.update(1)
                 continue
-            # Written per concept, so a kill later keeps what was learned about this one.
-            record = {
-                "status": "ok",
-                "seconds": round(time.perf_counter() - started, 3),
-                "checkpoint_hash": _checkpoint_hash(method, state),
-                "date": now_iso(),
-            }
-            update_provenance(layout.provenance, personalization={concept_id: record})
+            # Appended per concept, so a kill later keeps what was learned about this one.
+            log.write(
+                {
+                    "concept": concept_id,
+                    "status": "ok",
+                    "seconds": round(time.perf_counter() - started, 3),
+                    "checkpoint_hash": _checkpoint_hash(method, state),
+                    "date": now_iso(),
+                }
+            )
             for p in concept_items:
                 record = _predict_one(method, state, p, items[p.id], run_dir, config)
                 writer.write(record)
@@ -224,6 +232,10 @@ def _run_predictions(
                 bar.update(1)
             _release(method, state)
     bar.close()
+    if by_concept:
+        update_provenance(
+            layout.provenance, personalization=personalization_records(layout.personalization)
+        )
     return summary
 
 
