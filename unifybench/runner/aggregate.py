@@ -174,10 +174,12 @@ def compute_results(
         n_total[p.task] += 1
         if p.concept not in planned_concepts[p.task]:
             planned_concepts[p.task].append(p.concept)
-    prediction_errors: Counter[str] = Counter(
-        r["task"] for r in predictions.values() if r.get("status") != "ok"
-    )
     planned_ids = {p.id for p in plan}
+    prediction_errors: Counter[str] = Counter(
+        r["task"]
+        for r in predictions.values()
+        if r.get("status") != "ok" and r["id"] in planned_ids
+    )
 
     latest: dict[tuple[str, str, str], dict[str, Any]] = {}
     for r in score_records:
