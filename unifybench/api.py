@@ -126,7 +126,9 @@ def predict(
     for spec in method_list:
         if isinstance(spec, str):
             method_class(spec)
-    benchmark, source, digest = _load(data, concept_list)
+    # The whole dataset is loaded (metadata only) and hashed; --concepts selects at planning, so
+    # a run can grow by concepts without its data hash changing.
+    benchmark, source, digest = _load(data, None)
     outcomes = []
     for spec in method_list:
         method, name, given = _instantiate(spec, params or {})
@@ -199,7 +201,7 @@ def score(
         scorers, skipped, judges = setup.scorers, setup.skipped, setup.judges
     if report:
         report_skipped(skipped)
-    benchmark, _, _ = _load(data if data is not None else config.data, config.concepts or None)
+    benchmark, _, _ = _load(data if data is not None else config.data, None)
     return run_scoring(
         run_dir,
         benchmark,

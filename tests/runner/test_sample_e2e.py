@@ -181,3 +181,30 @@ def test_rescore_with_another_judge_keeps_predictions(sample_root, tmp_path, mon
     assert info.model == "other-judge-2026" and info.official is False
     scoring = json.loads((outcome.run_dir / "scoring.json").read_text())
     assert [j["base_url"] for j in scoring["judges"]] == [base_url]
+
+
+def test_a_run_grows_by_concepts_and_tasks(sample_root, tmp_path):
+    from tests.runner.support import EchoMethod
+
+    concepts = list(api._load(sample_root, None)[0].concepts)
+    api.predict(
+        EchoMethod(),
+        data=sample_root,
+        out=tmp_path,
+        concepts=concepts[:1],
+        tasks="rec",
+        progress=False,
+    )
+    api.predict(
+        EchoMethod(),
+        data=sample_root,
+        out=tmp_path,
+        concepts=concepts[:2],
+        tasks="rec,choice",
+        progress=False,
+    )
+    config = json.loads((tmp_path / "echo" / "run.json").read_text())
+    assert config["concepts"] == concepts[:2] and config["tasks"] == ["rec", "choice"]
+    ids = [r["id"] for r in read_jsonl(tmp_path / "echo" / "predictions.jsonl")]
+    assert len(ids) == len(set(ids))
+    assert {i.split("/")[0] for i in ids} == set(concepts[:2])
