@@ -1,0 +1,61 @@
+"""Shared helpers for scorer tests: offline hub, tiny concepts and items built in place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Hub calls must fail fast: nothing may be downloaded at test time.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from unifybench.data.records import Concept, GenerationPrompt, UnderstandingItem
+
+
+def make_concept(
+    cid: str = "bo", train_images: tuple[Path, ...] = (), category: str = "animal"
+) -> Concept:
+    """A concept with just what scorers read."""
+    return Concept(
+        id=cid,
+        category=category,  # type: ignore[arg-type]
+        class_noun="dog" if category != "human" else "man",
+        info=f"<{cid}> is a test concept.",
+        extra_info=(),
+        generation_type="live_subject",
+        train_images=tuple(train_images),
+        test_images=(),
+    )
+
+
+def make_item(task: str, answer: str, index: int = 0, cid: str = "bo") -> UnderstandingItem:
+    """An understanding item with the given gold answer."""
+    return UnderstandingItem(
+        id=f"{cid}/{task}/{index}",
+        concept_id=cid,
+        task=task,  # type: ignore[arg-type]
+        index=index,
+        question="Is <bo> in this photo?",
+        answer=answer,
+        image=None,
+    )
+
+
+def make_prompt(
+    task: str, index: int = 0, cid: str = "bo", text: str = "a dog"
+) -> GenerationPrompt:
+    """A generation prompt with the given CLIP text."""
+    return GenerationPrompt(
+        id=f"{cid}/{task}/{index}",
+        concept_id=cid,
+        task=task,  # type: ignore[arg-type]
+        index=index,
+        prompt=text.replace("dog", f"<{cid}>"),
+        clip_text=text,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _offline_hub(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")

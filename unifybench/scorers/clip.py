@@ -1,0 +1,369 @@
+"""CLIP-I and CLIP-T with open_clip ViT-B/32 (OpenAI weights), legacy and v2 preprocessing.
+
+- CLIP-I: for each generated image, the mean cosine similarity to every training image of the
+  concept (``concept.train_images``). CLIP-T: cosine similarity to ``prompt.clip_text`` (the prompt
+  with the placeholder replaced by the class noun). Raw cosine: no x100, no clamp.
+- ``legacy`` preprocessing reproduces the published scorer: resize (bicubic) the short side to
+  512, centre-crop 512, to a [0, 1] tensor, then ``Normalize(mean=-1, std=2)`` (meant to
+  un-normalise generator output from [-1, 1], it maps [0, 1] pixels to [0.5, 1]), then CLIP's own
+  resize (bicubic, short side 224, on the tensor, antialiased), centre crop and normalisation.
+- ``v2`` uses open_clip's standard preprocessing on the image as stored.
+
+Efficiency (published defect 5 fixed in both protocols, it does not change numbers): the model
+loads once per :class:`ClipEncoder`, each image file is encoded once (embeddings cached in memory
+per encoder under the protocol and the file's SHA-256, so a concept's reference embeddings are
+computed once and a generated image is encoded once for both CLIP-I and CLIP-T), and generated
+images are encoded in batches.
+
+Weights: ``open_clip.create_model_and_transforms("ViT-B-32", pretrained="openai",
+force_quick_gelu=True)`` downloads them from the Hugging Face hub
+(``timm/vit_base_patch32_clip_224.openai``) on first use, or ``weights=PATH`` loads a local file of
+that checkpoint. Tests and benchmarks inject a small randomly initialised model instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from unifybench.errors import ConfigError, ScorerUnavailable
+from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput
+
+OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
+OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
+HUB_REPO = "timm/vit_base_patch32_clip_224.openai"
+OPENAI_IMPLEMENTATION = "openai-vit-b32"
+LEGACY_GEN_SIZE = 512  # the published scorer first brings every image to 512x512
+
+HOW_TO_GET_WEIGHTS = (
+    "CLIP-I/CLIP-T need the OpenAI CLIP ViT-B/32 weights (open_clip model 'ViT-B-32', "
+    f"pretrained='openai', Hugging Face hub repo {HUB_REPO}). Either run once with network "
+    "access (HF_HUB_OFFLINE unset) so huggingface_hub caches them (HF_HOME), or download "
+    f"open_clip_pytorch_model.bin from https://huggingface.co/{HUB_REPO} elsewhere and pass its "
+    "path as clip_weights (CLI: --clip-weights PATH)."
+)
+
+
+def file_sha256(data: bytes) -> str:
+    """Content hash used as the embedding cache key."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def legacy_transform(preprocess: Any) -> Callable[[Any], Any]:
+    """The published CLIP pixel pipeline, built around a model's standard ``preprocess``.
+
+    Published order: PIL resize(512, bicubic) -> centre crop 512 -> ToTensor ([0, 1]) ->
+    Normalize(mean=-1, std=2) (the [0.5, 1] quirk) -> the first two transforms of CLIP's
+    preprocess (resize, centre crop) applied to the tensor -> CLIP's Normalize.
+    """
+    from torchvision import transforms as T
+
+    steps = list(getattr(preprocess, "transforms", []))
+    resize = [t for t in steps if isinstance(t, T.Resize)]
+    crop = [t for t in steps if isinstance(t, T.CenterCrop)]
+    norm = [t for t in steps if isinstance(t, T.Normalize)]
+    if len(resize) != 1 or len(crop) != 1 or len(norm) != 1:
+        raise ConfigError(
+            "legacy CLIP preprocessing needs a torchvision Compose with one Resize, one "
+            f"CenterCrop and one Normalize (CLIP's standard preprocess); got {preprocess!r}"
+        )
+    return T.Compose(
+        [
+            T.Resize(LEGACY_GEN_SIZE, interpolation=T.InterpolationMode.BICUBIC),
+            T.CenterCrop((LEGACY_GEN_SIZE, LEGACY_GEN_SIZE)),
+            T.ToTensor(),
+            T.Normalize(mean=[-1.0, -1.0, -1.0], std=[2.0, 2.0, 2.0]),  # [0,1] -> [0.5,1]
+            resize[0],
+            crop[0],
+            norm[0],
+        ]
+    )
+
+
+def tiny_model_config(embed_dim: int = 32, width: int = 32) -> dict[str, Any]:
+    """A small open_clip CLIP config (224 px, patch 32, one layer per tower) for tests/benches."""
+    return {
+        "embed_dim": embed_dim,
+        "quick_gelu": True,
+        "vision_cfg": {
+            "image_size": 224,
+            "layers": 1,
+            "width": width,
+            "head_width": 16,
+            "patch_size": 32,
+        },
+        "text_cfg": {
+            "context_length": 77,
+            "vocab_size": 49408,
+            "width": width,
+            "heads": 2,
+            "layers": 1,
+        },
+    }
+
+
+def build_random_clip(model_config: dict[str, Any], seed: int = 0) -> tuple[Any, Any, Any]:
+    """A randomly initialised open_clip CLIP from a config dict: (model, preprocess, tokenizer).
+
+    Only for tests and benchmarks; such a model's numbers mean nothing. No download happens.
+    """
+    import open_clip
+    import torch
+
+    cfg = json.loads(json.dumps(model_config))  # deep copy
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = open_clip.CLIP(**cfg)
+    vision = cfg.get("vision_cfg", {})
+    preprocess = open_clip.image_transform(
+        vision.get("image_size", 224),
+        is_train=False,
+        mean=OPENAI_MEAN,
+        std=OPENAI_STD,
+        interpolation="bicubic",
+        resize_mode="shortest",
+    )
+    context = cfg.get("text_cfg", {}).get("context_length", 77)
+    tokenizer = open_clip.SimpleTokenizer(context_length=context)
+    return model, preprocess, tokenizer
+
+
+def load_openai_vit_b32(weights: str | Path | None, device: str) -> tuple[Any, Any, Any]:
+    """OpenAI CLIP ViT-B/32 through open_clip, from the hub (default) or a local file.
+
+    Raises ScorerUnavailable with instructions when the weights cannot be had.
+    """
+    try:
+        import open_clip
+    except ImportError as e:  # pragma: no cover - depends on the install
+        raise ScorerUnavailable(
+            f"open_clip is not installed ({e}); install the 'clip' extra: pip install "
+            "'unifybench[clip]'. " + HOW_TO_GET_WEIGHTS
+        ) from e
+    if weights is not None:
+        path = Path(weights).expanduser()
+        if not path.is_file():
+            raise ScorerUnavailable(f"CLIP weights file not found: {path}. " + HOW_TO_GET_WEIGHTS)
+        pretrained = str(path)
+    else:
+        pretrained = "openai"
+    try:
+        model, _, preprocess = open_clip.create_model_and_transforms(
+            "ViT-B-32", pretrained=pretrained, force_quick_gelu=True, device=device
+        )
+    except Exception as e:  # download failures, offline hub, corrupt file
+        raise ScorerUnavailable(
+            f"could not load CLIP ViT-B/32 weights from {pretrained!r}: "
+            f"{type(e).__name__}: {e}. " + HOW_TO_GET_WEIGHTS
+        ) from e
+    return model, preprocess, open_clip.get_tokenizer("ViT-B-32")
+
+
+class ClipEncoder:
+    """One CLIP model with its preprocessing, tokenizer and in-memory embedding caches.
+
+    Shared by the CLIP-I and CLIP-T scorers of a run so the model loads once and a generated image
+    is encoded once for both metrics. Give ``model``/``preprocess``/``tokenizer`` to inject a model,
+    or ``model_config`` to build a random one (tests); otherwise the OpenAI weights are loaded
+    (``weights`` = local file, else the hub).
+    """
+
+    def __init__(
+        self,
+        *,
+        weights: str | Path | None = None,
+        device: str = "cpu",
+        model: Any = None,
+        preprocess: Any = None,
+        tokenizer: Any = None,
+        model_config: dict[str, Any] | None = None,
+        implementation: str | None = None,
+        batch_size: int = 32,
+        seed: int = 0,
+    ) -> None:
+        if model is not None:
+            if preprocess is None or tokenizer is None:
+                raise ConfigError("an injected CLIP model needs its preprocess and tokenizer too")
+            self.implementation = implementation or "injected"
+        elif model_config is not None:
+            model, preprocess, tokenizer = build_random_clip(model_config, seed=seed)
+            cfg_hash = hashlib.sha256(json.dumps(model_config, sort_keys=True).encode()).hexdigest()
+            self.implementation = implementation or f"random-{cfg_hash[:8]}-seed{seed}"
+        else:
+            model, preprocess, tokenizer = load_openai_vit_b32(weights, device)
+            self.implementation = implementation or OPENAI_IMPLEMENTATION
+        self.model = model.to(device).eval()
+        self.device = device
+        self.preprocess = preprocess
+        self.tokenizer = tokenizer
+        self.batch_size = batch_size
+        self.weights = str(weights) if weights is not None else None
+        self._transforms = {"v2": preprocess, "legacy": legacy_transform(preprocess)}
+        self._image_cache: dict[tuple[str, str], Any] = {}
+        self._text_cache: dict[str, Any] = {}
+
+    def transform(self, protocol: str) -> Callable[[Any], Any]:
+        """The pixel pipeline of a protocol (PIL image -> normalised tensor)."""
+        return self._transforms[protocol]
+
+    def _forward_images(self, batch: list[Any]) -> Any:
+        import torch
+
+        with torch.inference_mode():
+            x = torch.stack(batch).to(self.device)
+            feats = self.model.encode_image(x).float()
+            return torch.nn.functional.normalize(feats, dim=-1).cpu()
+
+    def encode_image_files(self, paths: Sequence[Path], protocol: str) -> tuple[Any, list[str]]:
+        """L2-normalised embeddings (N, D) of image files, cached by content hash; batched.
+
+        Returns (embeddings, errors): a file that cannot be read gets a NaN row and its error
+        message at the same position of ``errors`` ("" for good files).
+        """
+        import torch
+        from PIL import Image
+
+        keys: list[tuple[str, str] | None] = []
+        errors: list[str] = []
+        pending: dict[tuple[str, str], Any] = {}
+        for path in paths:
+            try:
+                data = Path(path).read_bytes()
+                key = (protocol, file_sha256(data))
+                if key not in self._image_cache and key not in pending:
+                    with Image.open(io.BytesIO(data)) as img:
+                        pending[key] = self.transform(protocol)(img.convert("RGB"))
+                keys.append(key)
+                errors.append("")
+            except Exception as e:  # unreadable or not an image: that image is unscored
+                keys.append(None)
+                errors.append(f"{path}: {type(e).__name__}: {e}")
+        todo = list(pending.items())
+        for start in range(0, len(todo), self.batch_size):
+            chunk = todo[start : start + self.batch_size]
+            feats = self._forward_images([t for _, t in chunk])
+            for (key, _), f in zip(chunk, feats, strict=True):
+                self._image_cache[key] = f
+        dim = self.embed_dim()
+        rows = [
+            self._image_cache[k] if k is not None else torch.full((dim,), math.nan) for k in keys
+        ]
+        emb = torch.stack(rows) if rows else torch.empty((0, dim))
+        return emb, errors
+
+    def embed_dim(self) -> int:
+        """Width of the joint embedding space."""
+        proj = getattr(self.model, "text_projection", None)
+        if proj is not None:
+            return int(proj.shape[-1])
+        return int(self.model.visual.output_dim)
+
+    def encode_texts(self, texts: Sequence[str]) -> Any:
+        """L2-normalised text embeddings (N, D), cached per string."""
+        import torch
+
+        todo = [t for t in dict.fromkeys(texts) if t not in self._text_cache]
+        if todo:
+            with torch.inference_mode():
+                tokens = self.tokenizer(todo).to(self.device)
+                feats = self.model.encode_text(tokens).float()
+                feats = torch.nn.functional.normalize(feats, dim=-1).cpu()
+            for t, f in zip(todo, feats, strict=True):
+                self._text_cache[t] = f
+        if not texts:
+            return torch.empty((0, self.embed_dim()))
+        return torch.stack([self._text_cache[t] for t in texts])
+
+    def reference_embeddings(self, paths: Sequence[Path], protocol: str) -> tuple[Any, list[str]]:
+        """Embeddings of a concept's training images: encoded on first use, then served from the
+        content-hash cache (the published scorer re-encoded them for every generated image)."""
+        return self.encode_image_files(paths, protocol)
+
+
+def _check_protocol(protocol: str) -> None:
+    if protocol not in PROTOCOLS:
+        raise ConfigError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
+
+
+class _ClipScorer:
+    """Common part of CLIP-I and CLIP-T: per-image similarities pooled per concept."""
+
+    metric = ""
+    tasks = frozenset({"t2i"})
+
+    def __init__(self, protocol: str = "legacy", *, encoder: ClipEncoder | None = None, **kw: Any):
+        _check_protocol(protocol)
+        self.protocol = protocol
+        self.encoder = encoder if encoder is not None else ClipEncoder(**kw)
+        self.id = f"{self.metric}/{self.encoder.implementation}/{protocol}@1"
+
+    def _similarities(self, inp: ScoringInput, gen: Any) -> Any:
+        raise NotImplementedError
+
+    def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
+        """Per prompt: mean over its images; per-image values in ``metadata["per_image"]``.
+
+        All images of all given prompts are encoded together in batches.
+        """
+        all_paths = [p for inp in inputs for p in inp.images]
+        gen, errors = self.encoder.encode_image_files(all_paths, self.protocol)
+        out, pos = [], 0
+        for inp in inputs:
+            k = len(inp.images)
+            sims = self._similarities(inp, gen[pos : pos + k]) if k else []
+            per_image = [float(v) for v in sims]
+            errs = [e for e in errors[pos : pos + k] if e]
+            pos += k
+            kept = [v for v in per_image if not math.isnan(v)]
+            value = sum(kept) / len(kept) if kept else math.nan
+            explanation = "" if kept else "no scorable image for this prompt"
+            if errs:
+                explanation = (explanation + "; " if explanation else "") + "; ".join(errs)
+            out.append(
+                Score(
+                    value=value,
+                    explanation=explanation,
+                    metadata={"per_image": per_image, "n_images": k},
+                )
+            )
+        return out
+
+    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
+        """Mean over all images of all prompts of the concept (the published pooling)."""
+        values = [
+            v
+            for s in scores
+            for v in s.metadata.get("per_image", [s.value])
+            if v is not None and not math.isnan(v)
+        ]
+        return {self.metric: sum(values) / len(values) if values else math.nan}
+
+
+class ClipImageScorer(_ClipScorer):
+    """CLIP-I: mean cosine of each generated image to every training image of the concept."""
+
+    metric = "clip_i"
+
+    def _similarities(self, inp: ScoringInput, gen: Any) -> Any:
+        refs, errors = self.encoder.reference_embeddings(inp.concept.train_images, self.protocol)
+        good = [i for i, e in enumerate(errors) if not e]
+        if not good:
+            import torch
+
+            return torch.full((gen.shape[0],), math.nan)
+        return (gen @ refs[good].T).mean(dim=1)
+
+
+class ClipTextScorer(_ClipScorer):
+    """CLIP-T: cosine of each generated image to the prompt with the class noun."""
+
+    metric = "clip_t"
+
+    def _similarities(self, inp: ScoringInput, gen: Any) -> Any:
+        text = self.encoder.encode_texts([inp.item.clip_text])  # type: ignore[union-attr]
+        return (gen @ text.T)[:, 0]
