@@ -206,3 +206,14 @@ def test_face_rows_interpolate_to_hidden():
     assert rows.shape == (8, 2048)
     assert rows[0, 0] == pytest.approx(0.0) and rows[7, -1] == pytest.approx(511.0)
     assert torch.all(rows[:, 1:] >= rows[:, :-1])
+
+
+def test_sample_benchmark_concept_stage1_lowers_loss(sample_benchmark, tmp_path):
+    """A concept of the project's sample benchmark: a few stage 1 epochs lower the loss."""
+    concept = sample_benchmark.concepts["cup"]
+    method = UniCTokens(config="tiny", stages=1, epochs_stage1=3, lr=1e-2, save_every=3)
+    state = method.personalize(concept, tmp_path)
+    assert state.stage == 1 and state.weights.rows == 17
+    assert state.losses["stage1_eval_after"] < state.losses["stage1_eval_before"]
+    assert saved_epochs(tmp_path / "stage_1") == [3]
+    assert state.weights.digest() == method.checkpoint_hash(state)
