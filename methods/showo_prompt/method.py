@@ -47,6 +47,8 @@ class ShowoPrompt:
 
     name: ClassVar[str] = "showo-prompt"
     capabilities: ClassVar[frozenset[str]] = frozenset({"understanding", "generation"})
+    version: ClassVar[str] = "1"
+    paper: ClassVar[str] = "arXiv:2505.14671 (baseline 'Show-o + prompt' of UniCTokens)"
 
     def __init__(self, **params: Any) -> None:
         self.p: ShowoPromptParams = build_params(ShowoPromptParams, params)
@@ -83,9 +85,13 @@ class ShowoPrompt:
             concept.id, concept.token, concept.class_noun, " ".join(p for p in parts if p)
         )
 
+    def system_prompt(self, state: ProfileState) -> str:
+        """The text put before every question (the profile and a newline)."""
+        return f"{state.profile}\n" if state.profile else ""
+
     def question_text(self, state: ProfileState, question: str) -> str:
         """The profile, a newline, then the question (placeholders kept as written)."""
-        return f"{state.profile}\n{question}" if state.profile else question
+        return self.system_prompt(state) + question
 
     def answer(self, state: ProfileState, question: str, image: Image.Image | None) -> str:
         """Greedy answer to the profile-prefixed question."""

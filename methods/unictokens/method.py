@@ -58,6 +58,8 @@ class UniCTokens:
 
     name: ClassVar[str] = "unictokens"
     capabilities: ClassVar[frozenset[str]] = frozenset({"understanding", "generation"})
+    version: ClassVar[str] = "1"
+    paper: ClassVar[str] = "arXiv:2505.14671 (UniCTokens, NeurIPS 2025)"
 
     def __init__(self, **params: Any) -> None:
         self.p = UniCTokensParams.from_kwargs(**params)
@@ -154,6 +156,17 @@ class UniCTokens:
             max_new_tokens=self.p.max_new_tokens,
         )
         return out.replace(CONCEPT_SLOT, state.concept_token)
+
+    def system_prompt(self, state: UniCTokensState) -> str:
+        """The personal system prompt put before every question (shown to legacy judges)."""
+        return system_prompt(state.concept_token, self.counts, state.stage)
+
+    def release(self, state: UniCTokensState) -> None:
+        """Nothing to free per concept (rows live in the state); return cached GPU memory."""
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
 
     def generation_prompt(self, state: UniCTokensState, prompt: str) -> str:
         """The prompt as the model sees it: the concept replaced by ``<token_0..23> <c>``."""
