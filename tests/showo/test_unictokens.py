@@ -217,3 +217,10 @@ def test_sample_benchmark_concept_stage1_lowers_loss(sample_benchmark, tmp_path)
     assert state.losses["stage1_eval_after"] < state.losses["stage1_eval_before"]
     assert saved_epochs(tmp_path / "stage_1") == [3]
     assert state.weights.digest() == method.checkpoint_hash(state)
+
+
+def test_arcface_requested_without_models_is_a_clear_error(photo_concepts, tmp_path):
+    from methods.unictokens.init import mean_face_embedding
+
+    with pytest.raises(ConfigError, match="ArcFace"):
+        mean_face_embedding(list(photo_concepts["person"].train_images[:1]), "arcface", tmp_path)
