@@ -158,3 +158,19 @@ def test_published_weights_load_strictly_from_a_hub_style_folder(tmp_path):
     save_file(state, str(tmp_path / "model.safetensors"))
     with pytest.raises(ConfigError, match=r"encoder\.conv_in"):
         MAGVITv2(cfg).load_published(tmp_path)
+
+
+def test_showo_lm_loads_published_style_state_dict(tmp_path):
+    from safetensors.torch import save_file
+
+    from methods.showo.model import ShowoLM
+
+    src = ShowoLM(tiny())
+    save_file(
+        {k: v.contiguous() for k, v in src.state_dict().items()}, str(tmp_path / "m.safetensors")
+    )
+    dst = ShowoLM(tiny())
+    dst.load_published(tmp_path)
+    assert all(torch.equal(v, dst.state_dict()[k]) for k, v in src.state_dict().items())
+    with pytest.raises(ConfigError, match=r"no \*\.safetensors"):
+        dst.load_published(tmp_path / "missing")
