@@ -224,3 +224,12 @@ def test_arcface_requested_without_models_is_a_clear_error(photo_concepts, tmp_p
 
     with pytest.raises(ConfigError, match="ArcFace"):
         mean_face_embedding(list(photo_concepts["person"].train_images[:1]), "arcface", tmp_path)
+
+
+def test_finished_training_is_reused_from_the_work_folder(trained, photo_concepts):
+    method, state, work, _, _ = trained
+    again = method.personalize(photo_concepts["person"], work)
+    assert again.weights.digest() == state.weights.digest() and again.stage == state.stage
+    assert again.source.startswith("trained (reused")
+    other = UniCTokens(**{**FAST, "lr": 5e-3})
+    assert other.reuse_trained(photo_concepts["person"], work) is None  # different parameters
