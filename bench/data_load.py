@@ -29,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from unifybench.data import load_benchmark
 from unifybench.data.check import check_dataset
-from unifybench.data.loader import metadata_files
 from unifybench.data.manifest import _MEMORY, manifest_hash
 from unifybench.data.sample import write_sample
 
@@ -107,7 +106,7 @@ def main() -> None:
         first_load = time.perf_counter()
         bench = load_benchmark(root)
         first_load = time.perf_counter() - first_load
-        files = metadata_files(bench)
+        files = bench.metadata_files
 
         def bare_json() -> None:
             for path in files:

@@ -122,6 +122,8 @@ def tooltip(cell: Cell, entry: Entry) -> str:
     if r.ci_low is not None and r.ci_high is not None:
         lines.append(f"95% CI: {spec.format(r.ci_low)} to {spec.format(r.ci_high)}")
     lines.append(entry.provenance_line)
+    if cell.unofficial_judge:
+        lines.append("judge: not the official protocol judge (the submission says so)")
     if spec.approximate:
         lines.append(f"unofficial approximation of {spec.approximates}; not ranked with it")
     if r.note:

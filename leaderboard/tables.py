@@ -74,6 +74,7 @@ class Cell:
     column: Column
     result: MetricResult | None
     values: dict[str, float | None]  # ALL and each category -> value
+    unofficial_judge: bool = False  # produced by a judge the submission marks as not official
 
     @property
     def partial(self) -> bool:
@@ -155,6 +156,12 @@ def category_means(
     return out
 
 
+def _unofficial_judge(result: MetricResult | None, sub: Submission) -> bool:
+    if result is None or not result.judge:
+        return False
+    return any(j.identity == result.judge and not j.official for j in sub.benchmark.judges)
+
+
 def rank_values(values: Sequence[float | None], higher_is_better: bool, digits: int) -> list:
     """Competition ranks (1, 2, 2, 4) over the given values; None stays unranked.
 
@@ -180,9 +187,9 @@ def make_entries(subs: Sequence[tuple[Path, Submission]]) -> list[Entry]:
     used: set[str] = set()
     entries = []
     for path, sub in sorted(subs, key=lambda ps: str(ps[0])):
-        base = slugify(
-            f"{sub.benchmark.dataset}-{sub.benchmark.protocol}-{sub.method.name}-{sub.provenance.kind}"
-        )
+        # the kind stays at the end so that truncation never hides measured vs reported
+        where = slugify(f"{sub.benchmark.dataset}-{sub.benchmark.protocol}-{sub.method.name}", 70)
+        base = f"{where}-{sub.provenance.kind}"
         ident, n = base, 2
         while ident in used:
             ident, n = f"{base}-{n}", n + 1
@@ -223,7 +230,7 @@ def make_boards(entries: Sequence[Entry], schema: LeaderboardSchema) -> list[Boa
                     if result
                     else {ALL: None, **dict.fromkeys(categories)}
                 )
-                cells[col.key] = Cell(col, result, values)
+                cells[col.key] = Cell(col, result, values, _unofficial_judge(result, entry.sub))
             rows.append(Row(entry, cells))
         groups = [g for g in schema.groups if g.main in present]
         for group in groups:

@@ -203,3 +203,14 @@ def test_json_report_and_missing_root(tmp_path: Path, capsys: pytest.CaptureFixt
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is False
     assert report["errors"][0]["file"] == str(tmp_path / "nothing")
+
+
+def test_list_conditions_without_face_prompt_warn(sample_root: Path, tmp_path: Path) -> None:
+    root = copy_sample(sample_root, tmp_path / "ds")
+    write(root / "concept/test/cup/t2i_conditions.json", ["<cup> on a shelf.", "<cup> at dawn."])
+    report = check_dataset(root)
+    assert report.ok
+    assert [(w.file, w.field) for w in report.warnings] == [
+        ("concept/test/cup/t2i_conditions.json", "[0]")
+    ]
+    assert report.counts["cup"]["knowledge"] == 1  # entry 0 is never a knowledge prompt

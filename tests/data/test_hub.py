@@ -8,8 +8,13 @@ it exactly as it would a cache filled by a real download.
 from __future__ import annotations
 
 import hashlib
+import http.server
+import json
 import os
+import socket
+import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -113,3 +118,65 @@ def test_cli_download_prints_the_root(hub_cache: Path, capsys: pytest.CaptureFix
     assert capsys.readouterr().out.strip().endswith(COMMIT)
     assert main(["data", "download", "--cache-dir", str(hub_cache / "none")]) == 2
     assert "hf download" in capsys.readouterr().err
+
+
+class _Hub(http.server.BaseHTTPRequestHandler):
+    """A loopback stand-in for the hub API that answers every request with one fixed error."""
+
+    status = 404
+    error_code = "RepoNotFound"
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).requests.append(self.path)
+        body = json.dumps({"error": "Repository not found"}).encode()
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Error-Code", self.error_code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_HEAD = do_GET
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def online(monkeypatch: pytest.MonkeyPatch):
+    """Network mode for huggingface_hub (HF_HUB_OFFLINE off), talking to a loopback server."""
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("HF_HUB_ETAG_TIMEOUT", "2")
+    _Hub.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_online_missing_repo_is_a_clear_error(online: str, tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="an existing dataset repo"):
+        hub.download(hub.REPO_ID, cache_dir=tmp_path / "cache", endpoint=online)
+    assert _Hub.requests and f"/api/datasets/{hub.REPO_ID}" in _Hub.requests[0]
+
+
+def test_online_server_error_falls_back_to_the_cache(
+    online: str, hub_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_Hub, "status", 500)
+    monkeypatch.setattr(_Hub, "error_code", "")
+    root = hub.download(hub.REPO_ID, cache_dir=hub_cache, endpoint=online)
+    assert root.name == COMMIT and _Hub.requests  # asked the hub first, then used the cache
+
+
+def test_online_unreachable_hub_without_cache(online: str, tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(DataError, match="hf download"):
+        hub.download(hub.REPO_ID, cache_dir=tmp_path / "c", endpoint=f"http://127.0.0.1:{port}")

@@ -187,3 +187,14 @@ def test_not_a_dataset(tmp_path: Path) -> None:
         load_benchmark(tmp_path)
     with pytest.raises(DataError, match="dataset folder or a hub dataset repo id"):
         load_benchmark(str(tmp_path / "missing" / "deeper" / "x"))
+
+
+def test_local_folder_mistakes(sample_root: Path, tmp_path: Path, monkeypatch) -> None:
+    from unifybench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="revision"):
+        load_benchmark(sample_root, revision="v1")
+    (tmp_path / "data").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError, match="dataset folder or a hub dataset repo id"):
+        load_benchmark("data/ub")  # ./data exists: a missing local folder, not a hub repo

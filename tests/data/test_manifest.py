@@ -55,3 +55,12 @@ def test_manifest_missing_file(sample_root: Path, tmp_path: Path) -> None:
     (copy / "concept/train/cup/0.png").unlink()
     with pytest.raises(DataError, match=r"cup/0\.png.*file not found"):
         manifest_hash(b)
+
+
+def test_manifest_of_a_benchmark_built_in_memory(sample_benchmark) -> None:
+    from dataclasses import replace
+
+    bare = replace(sample_benchmark, metadata_files=())
+    files = benchmark_files(bare)
+    assert files and all(p.suffix == ".png" for p in files)
+    assert manifest_hash(bare) != manifest_hash(sample_benchmark)

@@ -178,3 +178,15 @@ def test_seed_site_has_citations_and_notes(tmp_path) -> None:
     assert 'href="https://github.com/WisconsinAIVision/YoLLaVA/issues/13"' in yl
     seeds = [json.loads(p.read_text()) for p in (REPO_ROOT / "submissions").rglob("*.json")]
     assert all(s["provenance"]["kind"] == "reported" for s in seeds)
+
+
+def test_unofficial_judge_is_flagged(write_submission, tmp_path) -> None:
+    data = measured_submission("A")
+    judge = data["results"]["knowledge"]["judge"]["judge"]
+    data["benchmark"]["judges"] = [
+        {"role": "vision", "identity": judge, "model": "gpt-4o-mini", "official": False}
+    ]
+    site = build_site([write_submission(data)], tmp_path / "site").out_dir
+    html = (site / "board-hankyang428-unictokens-data-legacy.html").read_text()
+    assert html.count('<span class="note-mark">‡</span>') == 1
+    assert "not the official protocol judge" in html

@@ -75,6 +75,26 @@ def _hostile_submission() -> dict:
     return sub
 
 
+def _hostile_reported() -> dict:
+    """The same hostile method as reported in a 'paper', so the deltas page shows both."""
+    sub = _hostile_submission()
+    sub["concepts"] = {}
+    for metrics in sub["results"].values():
+        for result in metrics.values():
+            result["per_concept"] = {}
+            result["value"] = 0.5
+    sub["provenance"] = {
+        "kind": "reported",
+        "paper": PAYLOAD,
+        "table": PAYLOAD,
+        "paper_version": PAYLOAD,
+        "page": PAYLOAD,
+        "url": JS_URL,
+        "note": PAYLOAD,
+    }
+    return sub
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("subs")
@@ -85,6 +105,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "c": measured_submission("Gamma", rec=0.5, clip_i=0.8),
         "v2": measured_submission("Alpha", protocol="v2"),
         "evil": _hostile_submission(),
+        "evil-reported": _hostile_reported(),
     }
     # Gamma is best on animals only: the category filter must reorder its rank
     subs["c"]["results"]["rec"]["weight"]["per_concept"].update({"bo": 1.0, "mam": 1.0})
@@ -212,8 +233,10 @@ def test_hostile_text_renders_inert(browser, site: Path) -> None:
     from selenium.webdriver.common.by import By
 
     (board,) = site.glob("board-evil*.html")
-    (method,) = (site / "m").glob("evil*.html")
-    for page in (board, method, site / "index.html", site / "deltas.html"):
+    (method,) = (site / "m").glob("evil*-measured.html")
+    (reported,) = (site / "m").glob("evil*-reported.html")
+    assert "Evil" in (site / "deltas.html").read_text()  # the hostile pair is on the deltas page
+    for page in (board, method, reported, site / "index.html", site / "deltas.html"):
         _open(browser, page)
         with pytest.raises(NoAlertPresentException):
             browser.switch_to.alert  # noqa: B018 - property access raises when no alert

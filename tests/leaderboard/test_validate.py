@@ -80,6 +80,12 @@ def test_unknown_metric_task_protocol_and_category(write_submission) -> None:
     assert "judge_minilm" in problems["results.vqa.judge_gpt5"].message  # says what is allowed
 
 
+def test_empty_category_means_uncategorised(write_submission) -> None:
+    data = measured_submission()
+    data["concepts"]["bo"] = ""  # the runner writes "" when a concept's category is unknown
+    assert validate_paths([write_submission(data)]) == []
+
+
 def test_numbers_cross_checked(write_submission) -> None:
     data = measured_submission()
     rec = data["results"]["rec"]["weight"]
@@ -144,3 +150,21 @@ def test_shipped_leaderboard_schema_is_consistent() -> None:
     for col in schema.columns:
         if col.metric_spec.approximate:
             assert col.key not in {g.main for g in schema.groups}
+
+
+def test_broken_leaderboard_schema_names_file_and_field(tmp_path: Path) -> None:
+    import yaml
+
+    from unifybench.errors import ConfigError
+
+    raw = yaml.safe_load((REPO_ROOT / "leaderboard" / "schema.yaml").read_text(encoding="utf-8"))
+    raw["groups"][0]["main"] = "rec/nonsense"
+    path = tmp_path / "schema.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"schema\.yaml: field 'groups\.0'.*rec/nonsense"):
+        load_schema(path)
+    raw = yaml.safe_load((REPO_ROOT / "leaderboard" / "schema.yaml").read_text(encoding="utf-8"))
+    raw["groups"][1]["columns"].append("t2i/fid")
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown metric 'fid'"):
+        load_schema(path)

@@ -59,12 +59,14 @@ def download(
     concepts: Sequence[str] | None = None,
     cache_dir: str | Path | None = None,
     local_dir: str | Path | None = None,
+    endpoint: str | None = None,
 ) -> Path:
     """Fetch (or find in the cache) a snapshot of the dataset repo and return its dataset root.
 
     ``revision`` is a branch, tag or commit; ``cache_dir`` the hub cache (default: the usual
     ``HF_HUB_CACHE``); with ``local_dir`` files are written there instead of the cache. With
-    ``concepts``, only those concepts' files and the shared files are fetched.
+    ``concepts``, only those concepts' files and the shared files are fetched. ``endpoint`` is a hub
+    mirror's URL (default: ``HF_ENDPOINT`` or huggingface.co).
     """
     try:
         from huggingface_hub import snapshot_download
@@ -89,6 +91,7 @@ def download(
             cache_dir=str(cache_dir) if cache_dir is not None else None,
             local_dir=str(local_dir) if local_dir is not None else None,
             allow_patterns=allow_patterns(concepts),
+            endpoint=endpoint,
         )
     except LocalEntryNotFoundError as err:
         raise DataError(

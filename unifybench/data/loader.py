@@ -24,7 +24,7 @@ from unifybench.data.records import (
     UnderstandingItem,
     UnderstandingTask,
 )
-from unifybench.errors import DataError
+from unifybench.errors import ConfigError, DataError
 
 # Categories of the 20 official concepts, as the authors' evaluation code groups them.
 _HUMANS = ("adrien_brody", "b_jordan", "coco", "emma", "fine_woolfhard", "leonardo", "ningning",
@@ -402,6 +402,8 @@ def parse_generation(
         if entries:
             face = entries[0]
             knowledge = [(p, "") for p in entries[1:]]
+            if token not in face or "photo" not in face.lower():
+                problems.warn(path, "[0]", f'the face prompt "A photo of {token}.", got {face!r}')
     elif isinstance(data, dict):
         for key, value in data.items():
             if key not in KNOWLEDGE_GROUPS:
@@ -446,6 +448,13 @@ def load_local(
         understanding[cid] = parse_items(root, cid, guard, problems)
         generation[cid] = parse_generation(root, concept, problems)
     black = root / BLACK_IMAGE
+    files = [root / "concepts_list.json", root / "concept" / "train" / "train_images.json"]
+    for cid in ids:
+        files += [
+            root / "concept" / "train" / cid / "info.json",
+            root / "concept" / "test" / cid / "t2i_conditions.json",
+            root / "test_data" / f"{cid}.json",
+        ]
     return Benchmark(
         root=root,
         concepts=loaded,
@@ -454,6 +463,7 @@ def load_local(
         name=name,
         revision=revision,
         black_image=black if black.is_file() else None,
+        metadata_files=tuple(files),
     )
 
 
@@ -470,19 +480,6 @@ def _select(ids: list[str], wanted: Iterable[str] | None, root: Path) -> list[st
             f"(the list has: {', '.join(ids)})",
         )
     return [c for c in ids if c in set(wanted)]
-
-
-def metadata_files(benchmark: Benchmark) -> list[Path]:
-    """The JSON files a load of ``benchmark`` reads (for manifests)."""
-    root = benchmark.root
-    files = [root / "concepts_list.json", root / "concept" / "train" / "train_images.json"]
-    for cid in benchmark.concepts:
-        files += [
-            root / "concept" / "train" / cid / "info.json",
-            root / "concept" / "test" / cid / "t2i_conditions.json",
-            root / "test_data" / f"{cid}.json",
-        ]
-    return files
 
 
 def load_benchmark(
@@ -502,10 +499,15 @@ def load_benchmark(
     """
     path = Path(source)
     if path.is_dir():
+        if revision is not None:
+            raise ConfigError(
+                f"revision={revision!r} applies to hub repos; {path} is a local folder"
+            )
         return load_local(path, concepts=concepts, name=path.name or "unifybench")
     from unifybench.data import hub
 
-    if hub.looks_like_repo_id(str(source)):
+    # "data/ub" where ./data exists is a mistyped local folder, not a repo named ub of user data.
+    if hub.looks_like_repo_id(str(source)) and not Path(path.parts[0]).is_dir():
         root = hub.download(
             str(source),
             revision=revision,

@@ -6,6 +6,8 @@ images, the random negatives and every image an understanding item points to (th
 placeholder included). Not covered: files the evaluation never reads (training dialogues,
 template.json, score.json, README).
 
+A Benchmark built in memory (no loader, so no ``metadata_files``) is covered by its images only.
+
 The hash is sha256 over lines ``<path relative to root>\\0<sha256 of the file>\\n`` in sorted path
 order, so it does not depend on where the dataset lives. File digests are cached by (size, mtime)
 in memory and in ``$UNIFYBENCH_CACHE_DIR`` (default ``~/.cache/unifybench``), so a re-run over an
@@ -19,7 +21,6 @@ import json
 import os
 from pathlib import Path
 
-from unifybench.data.loader import metadata_files
 from unifybench.data.records import Benchmark
 from unifybench.errors import DataError
 
@@ -29,7 +30,7 @@ _MEMORY: dict[str, tuple[int, int, str]] = {}
 
 def benchmark_files(benchmark: Benchmark) -> list[Path]:
     """Every file the benchmark uses (see the module docstring), without duplicates, sorted."""
-    files: set[Path] = set(metadata_files(benchmark))
+    files: set[Path] = set(benchmark.metadata_files)
     for concept in benchmark.concepts.values():
         files.update(concept.train_images)
         files.update(concept.test_images)

@@ -141,7 +141,7 @@ def check_against_schema(file: str, sub: Submission, schema: LeaderboardSchema) 
                 add(f"provenance.{name}", "a measured result must give it")
     categories = set(schema.categories)
     for concept, category in sub.concepts.items():
-        if category not in categories:
+        if category and category not in categories:  # "" = not categorised
             add(
                 f"concepts.{concept}",
                 f"unknown category {category!r}; expected one of {sorted(categories)}",
