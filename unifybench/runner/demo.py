@@ -54,6 +54,8 @@ def demo_scorers(
     *,
     judge_base_url: str | None = None,
     judge_key_env: str | None = None,
+    clip_weights: str | None = None,
+    face_model_dir: str | None = None,
     seed: int = 0,
 ) -> tuple[list[Any], list[tuple[str, str]], list[Any]]:
     """Official scorers where they can run, plus the offline alternatives (MiniLM judge, dlib).
@@ -78,7 +80,9 @@ def demo_scorers(
         list(ALL_TASKS),
         text_judge=text,
         vision_judge=vision,
+        clip_weights=clip_weights,
         face_backend="arcface",
+        face_model_dir=face_model_dir,
         seed=seed,
     )
     skipped += list(more)
@@ -114,6 +118,8 @@ def run_demo(
     protocol: str = "v2",
     judge_base_url: str | None = None,
     judge_key_env: str | None = None,
+    clip_weights: str | None = None,
+    face_model_dir: str | None = None,
     progress: bool | None = None,
     file: TextIO | None = None,
 ) -> DemoReport:
@@ -148,7 +154,11 @@ def run_demo(
     print(f"images per prompt: {ipp} (the benchmark uses 4; fewer keeps the demo short)", file=say)
 
     scorers, skipped, judges = demo_scorers(
-        protocol, judge_base_url=judge_base_url, judge_key_env=judge_key_env
+        protocol,
+        judge_base_url=judge_base_url,
+        judge_key_env=judge_key_env,
+        clip_weights=clip_weights,
+        face_model_dir=face_model_dir,
     )
     report.skipped_scorers = skipped
     print(f"scorers ({protocol} protocol): " + ", ".join(s.id for s in scorers), file=say)
