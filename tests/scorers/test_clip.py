@@ -196,3 +196,18 @@ def test_local_weights_file_errors_are_clear(tmp_path) -> None:
     corrupt.write_bytes(b"\x00" * 64)
     with pytest.raises(ScorerUnavailable, match=r"corrupt\.bin"):
         ClipEncoder(weights=corrupt)
+
+
+def test_changed_file_is_re_encoded(encoder: ClipEncoder, images, tmp_path) -> None:
+    import os
+
+    path = tmp_path / "gen.png"
+    Image.open(images["gen"][0]).save(path)
+    first, _ = encoder.encode_image_files([path], "v2")
+    Image.open(images["gen"][1]).save(path)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    second, _ = encoder.encode_image_files([path], "v2")
+    direct, _ = encoder.encode_image_files([images["gen"][1]], "v2")
+    assert float((first - second).norm()) > 1e-3
+    assert torch.allclose(second, direct)

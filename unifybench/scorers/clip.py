@@ -206,6 +206,22 @@ class ClipEncoder:
         self._transforms = {"v2": preprocess, "legacy": legacy_transform(preprocess)}
         self._image_cache: dict[tuple[str, str], Any] = {}
         self._text_cache: dict[str, Any] = {}
+        self._hash_memo: dict[str, tuple[tuple[int, int], str]] = {}
+
+    def _content_hash(self, path: Path) -> tuple[str, bytes | None]:
+        """SHA-256 of a file's bytes, re-read only when its size or mtime changed.
+
+        Returns (digest, bytes read now or None when the digest came from the memo).
+        """
+        st = path.stat()
+        signature = (st.st_size, st.st_mtime_ns)
+        memo = self._hash_memo.get(str(path))
+        if memo is not None and memo[0] == signature:
+            return memo[1], None
+        data = path.read_bytes()
+        digest = file_sha256(data)
+        self._hash_memo[str(path)] = (signature, digest)
+        return digest, data
 
     def transform(self, protocol: str) -> Callable[[Any], Any]:
         """The pixel pipeline of a protocol (PIL image -> normalised tensor)."""
@@ -233,9 +249,11 @@ class ClipEncoder:
         pending: dict[tuple[str, str], Any] = {}
         for path in paths:
             try:
-                data = Path(path).read_bytes()
-                key = (protocol, file_sha256(data))
+                digest, data = self._content_hash(Path(path))
+                key = (protocol, digest)
                 if key not in self._image_cache and key not in pending:
+                    if data is None:
+                        data = Path(path).read_bytes()
                     with Image.open(io.BytesIO(data)) as img:
                         pending[key] = self.transform(protocol)(img.convert("RGB"))
                 keys.append(key)

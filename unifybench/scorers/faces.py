@@ -223,7 +223,8 @@ class FaceScorer:
     """Face similarity of a concept's generated images to its training images.
 
     ``embedder`` is an :class:`ArcFaceEmbedder` (official) or :class:`DlibEmbedder` (offline
-    alternative). Embeddings are cached per file content, so training images are embedded once.
+    alternative). Embeddings are cached on the embedder per file content (SHA-256), so training
+    images are embedded once per run, whichever protocol asks.
     """
 
     tasks = frozenset({"face"})
@@ -235,7 +236,10 @@ class FaceScorer:
         self.embedder = embedder if embedder is not None else ArcFaceEmbedder()
         self.metric = self.embedder.metric
         self.id = f"{self.metric}/{self.embedder.implementation}/{protocol}@1"
-        self._cache: dict[str, np.ndarray | None] = {}
+        # Embeddings do not depend on the protocol: scorers sharing an embedder share its cache.
+        if not hasattr(self.embedder, "cache"):
+            self.embedder.cache = {}
+        self._cache: dict[str, np.ndarray | None] = self.embedder.cache
 
     def embed_file(self, path: Path) -> tuple[np.ndarray | None, str]:
         """(embedding or None when no face, error message or "") for one image file."""
