@@ -7,8 +7,13 @@ A method is a plain class with three calls::
     images = method.generate(state, prompt, n, seed)  # generation; list of n PIL images
 
 plus the capabilities it declares (``"understanding"``, ``"generation"``). The runner only asks a
-method for what it declares. Prompts and questions contain the concept placeholder (``<bo>``); what a
-method does with it is its own business.
+method for what it declares. Prompts and questions contain the concept placeholder (``<bo>``);
+what a method does with it is its own business.
+
+Optional hooks, used when present: ``params() -> dict`` (recorded in provenance),
+``checkpoint_hash(state) -> str`` (per concept), ``release(state)`` (free memory), class attributes
+``version`` and ``paper``, and ``seed_global_rngs = False`` to skip the runner's per-item seeding
+of random / numpy / torch. See docs/own-method.md.
 
 Methods register by name with :func:`register_method`, or from other packages through the entry
 point group ``unifybench.methods`` (``name = "package.module:Class"``). Built-in methods are listed
@@ -82,17 +87,28 @@ def list_methods() -> list[str]:
 
 
 def method_class(name: str) -> type:
-    """Resolve a method name to its class, importing its module only now."""
+    """Resolve a method name to its class, importing its module only now.
+
+    ``name`` is a registered name, a built-in, an entry point of ``unifybench.methods``, or a
+    ``package.module:Class`` spec (handy for a method that is not packaged yet).
+    """
     if name in _REGISTERED:
         return _REGISTERED[name]
     target = _BUILTIN.get(name) or _entry_points().get(name)
+    if target is None and ":" in name:
+        target = name
     if target is None:
         known = ", ".join(list_methods())
         raise ConfigError(f"unknown method '{name}'; known methods: {known}")
     module_name, _, attr = target.partition(":")
-    cls = getattr(importlib.import_module(module_name), attr)
-    _REGISTERED.setdefault(name, cls)
-    return cls
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as err:
+        raise ConfigError(f"method '{name}': cannot import {target}: {err}") from err
+    _REGISTERED.setdefault(name, obj)
+    return obj
 
 
 def create_method(name: str, **params: Any) -> Method:

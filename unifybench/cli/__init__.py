@@ -1,4 +1,4 @@
-"""The ``unifybench`` command line. Each verb is a thin wrapper over a function in ``unifybench.api``.
+"""The ``unifybench`` command line; each verb is a thin wrapper over a ``unifybench.api`` function.
 
 Sub-command modules register their parsers; they must import nothing heavy at module level so that
 ``unifybench --help`` starts fast and works without torch.

@@ -1,9 +1,268 @@
-"""Sub-commands (see unifybench.cli)."""
+"""Run verbs: ``run``, ``predict``, ``score``, ``aggregate``, ``ls``, ``demo``.
+
+Each is a thin wrapper over the function of the same name in :mod:`unifybench.api`. Nothing heavy
+is imported at module level (``unifybench --help`` must not import torch or pandas).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from unifybench.errors import ConfigError
+
+
+def parse_params(pairs: list[str] | None) -> dict[str, Any]:
+    """``["steps=50", "name=x"]`` -> ``{"steps": 50, "name": "x"}`` (JSON-parsed values)."""
+    params: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--param expects key=value, got '{pair}'")
+        try:
+            params[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key.strip()] = raw
+    return params
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data",
+        help="dataset folder or hub repo id (default: the sample benchmark, "
+        "written on demand into the cache directory)",
+    )
+    p.add_argument("--concepts", help="comma-separated concept ids (default: all)")
+    p.add_argument(
+        "--tasks",
+        help="comma-separated tasks: rec,vqa,text_only,choice,t2i,face,"
+        "knowledge (default: all the method can do)",
+    )
+
+
+def _add_predict_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--method",
+        action="append",
+        required=True,
+        help="method name (repeatable), or package.module:Class",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="KEY=VALUE",
+        help="method parameter (repeatable); VALUE is parsed as JSON when it can be",
+    )
+    _add_data_options(p)
+    p.add_argument("--out", default="runs", help="runs directory (default: runs)")
+    p.add_argument("--run-name", help="run directory name (default: the method name)")
+    p.add_argument("--seed", type=int, default=0, help="run seed; item seeds derive from it")
+    p.add_argument(
+        "--images-per-prompt",
+        type=int,
+        help="images per generation prompt (default: the benchmark's, 4)",
+    )
+    p.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="retry items whose stored prediction is an error (default: keep them)",
+    )
+    p.add_argument(
+        "--protocol",
+        choices=("legacy", "v2"),
+        default="v2",
+        help="legacy reproduces the published scripts (defects included); v2 is fixed",
+    )
+
+
+def _add_scoring_options(p: argparse.ArgumentParser, *, with_protocol: bool) -> None:
+    if with_protocol:
+        p.add_argument(
+            "--protocol",
+            choices=("legacy", "v2"),
+            help="scorer variants (default: the run's protocol)",
+        )
+    g = p.add_argument_group("judges and scorer weights")
+    g.add_argument("--judge-base-url", help="OpenAI-compatible base URL of the judges")
+    g.add_argument("--judge-model", help="text judge model (default: the official deepseek-chat)")
+    g.add_argument("--judge-key-env", help="environment variable holding the judge API key")
+    g.add_argument("--vision-judge-model", help="vision judge model (default: the official gpt-4o)")
+    g.add_argument(
+        "--offline-judge",
+        action="store_true",
+        help="MiniLM embedding judge instead of the API judge (metric judge_minilm)",
+    )
+    g.add_argument("--clip-weights", help="local CLIP weights (default: download OpenAI ViT-B/32)")
+    g.add_argument("--face-backend", choices=("arcface", "dlib"), default="arcface")
+    g.add_argument("--face-model-dir", help="folder with the antelopev2 ONNX files")
+    g.add_argument("--device", default="cpu", help="torch device for scorers (cpu, cuda, ...)")
+
+
+def _scoring_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    kwargs = {
+        name: getattr(args, name)
+        for name in (
+            "judge_base_url",
+            "judge_model",
+            "judge_key_env",
+            "vision_judge_model",
+            "offline_judge",
+            "clip_weights",
+            "face_backend",
+            "face_model_dir",
+            "device",
+        )
+    }
+    if getattr(args, "protocol", None):
+        kwargs["protocol"] = args.protocol
+    return kwargs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's sub-commands to the parser."""
+    """Add the run verbs to the parser."""
+    p = sub.add_parser("run", help="predict, score and aggregate (resumes an existing run)")
+    _add_predict_options(p)
+    _add_scoring_options(p, with_protocol=False)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("predict", help="only ask the method (resumes an existing run)")
+    _add_predict_options(p)
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("score", help="score a run's saved predictions (never calls the method)")
+    p.add_argument("run_dir", type=Path, metavar="RUN")
+    p.add_argument("--data", help="dataset location, if it moved since the run")
+    _add_scoring_options(p, with_protocol=True)
+    p.add_argument("--no-aggregate", action="store_true", help="do not recompute result.json")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("aggregate", help="recompute result.json from a run's scores alone")
+    p.add_argument("run_dir", type=Path, metavar="RUN")
+    p.set_defaults(func=cmd_aggregate)
+
+    p = sub.add_parser("ls", help="list methods, tasks, scorers and judges")
+    p.add_argument("kind", nargs="?", choices=("methods", "tasks", "scorers", "judges"))
+    p.set_defaults(func=cmd_ls)
+
+    p = sub.add_parser("demo", help="sample benchmark + CPU baselines + every offline scorer")
+    p.add_argument("--out", type=Path, default=Path("runs/demo"), help="default: runs/demo")
+    p.add_argument(
+        "--images-per-prompt",
+        type=int,
+        default=None,
+        help="images per prompt (default: 1 offline to keep the demo short)",
+    )
+    p.add_argument("--protocol", choices=("legacy", "v2"), default="v2")
+    p.add_argument("--methods", help="comma-separated methods (default: the CPU baselines)")
+    p.add_argument("--judge-base-url", help="OpenAI-compatible base URL of the judges")
+    p.add_argument("--judge-key-env", help="environment variable holding the judge API key")
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from unifybench import api
+
+    outcomes = api.run(
+        args.method,
+        params=parse_params(args.param),
+        data=args.data,
+        concepts=args.concepts,
+        tasks=args.tasks,
+        out=args.out,
+        run_name=args.run_name,
+        seed=args.seed,
+        images_per_prompt=args.images_per_prompt,
+        retry_errors=args.retry_errors,
+        summary=True,
+        protocol=args.protocol,
+        **_without_protocol(_scoring_kwargs(args)),
+    )
+    for outcome in outcomes:
+        print(f"result: {outcome.run_dir / 'result.json'}")
+    return 0
+
+
+def _without_protocol(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if k != "protocol"}
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from unifybench import api
+
+    outcomes = api.predict(
+        args.method,
+        params=parse_params(args.param),
+        data=args.data,
+        concepts=args.concepts,
+        tasks=args.tasks,
+        out=args.out,
+        run_name=args.run_name,
+        seed=args.seed,
+        images_per_prompt=args.images_per_prompt,
+        retry_errors=args.retry_errors,
+        protocol=args.protocol,
+    )
+    status = 0
+    for o in outcomes:
+        s = o.predict
+        assert s is not None
+        print(
+            f"{o.method}: {s.ok} predicted, {s.errors} errors, {s.skipped} already done "
+            f"of {s.planned} -> {o.run_dir}"
+        )
+        for concept, message in s.personalize_errors.items():
+            print(f"  {concept}: {message}", file=sys.stderr)
+    return status
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from unifybench import api
+
+    s = api.score(args.run_dir, data=args.data, **_scoring_kwargs(args))
+    print(f"scored {s.scored} (item, scorer) pairs, {s.errors} errors, {s.skipped} already done")
+    if not args.no_aggregate:
+        _print_result(api.aggregate(args.run_dir), args.run_dir)
+    return 0
+
+
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    from unifybench import api
+
+    _print_result(api.aggregate(args.run_dir), args.run_dir)
+    return 0
+
+
+def _print_result(result: Any, run_dir: Path) -> None:
+    from unifybench.runner.summary import print_summary
+
+    print_summary(result, title=f"{result.method.name}: {run_dir}")
+    print(f"result: {run_dir / 'result.json'}")
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    from unifybench import api
+
+    for kind, names in api.ls(args.kind).items():
+        print(f"{kind}:")
+        for name in names:
+            print(f"  {name}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from unifybench import api
+
+    kwargs: dict[str, Any] = {"protocol": args.protocol}
+    if args.images_per_prompt is not None:
+        kwargs["images_per_prompt"] = args.images_per_prompt
+    if args.methods:
+        kwargs["methods"] = [m.strip() for m in args.methods.split(",") if m.strip()]
+    if args.judge_base_url:
+        kwargs["judge_base_url"] = args.judge_base_url
+    if args.judge_key_env:
+        kwargs["judge_key_env"] = args.judge_key_env
+    api.demo(args.out, **kwargs)
+    return 0

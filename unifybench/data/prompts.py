@@ -28,31 +28,39 @@ _APPEARANCE = (
     "a cube shaped <sks>",
 )
 
-OBJECT_PROMPTS: tuple[str, ...] = _SCENES + (
-    "a <sks> with a wheat field in the background",
-    "a <sks> with a tree and autumn leaves in the background",
-    "a <sks> with the Eiffel Tower in the background",
-    "a <sks> floating on top of water",
-    "a <sks> floating in an ocean of milk",
-    "a <sks> on top of green grass with sunflowers around it",
-    "a <sks> on top of a mirror",
-    "a <sks> on top of the sidewalk in a crowded street",
-    "a <sks> on top of a dirt road",
-    "a <sks> on top of a white rug",
-) + _APPEARANCE
+OBJECT_PROMPTS: tuple[str, ...] = (
+    _SCENES
+    + (
+        "a <sks> with a wheat field in the background",
+        "a <sks> with a tree and autumn leaves in the background",
+        "a <sks> with the Eiffel Tower in the background",
+        "a <sks> floating on top of water",
+        "a <sks> floating in an ocean of milk",
+        "a <sks> on top of green grass with sunflowers around it",
+        "a <sks> on top of a mirror",
+        "a <sks> on top of the sidewalk in a crowded street",
+        "a <sks> on top of a dirt road",
+        "a <sks> on top of a white rug",
+    )
+    + _APPEARANCE
+)
 
-LIVE_SUBJECT_PROMPTS: tuple[str, ...] = _SCENES + (
-    "a <sks> wearing a red hat",
-    "a <sks> wearing a santa hat",
-    "a <sks> wearing a rainbow scarf",
-    "a <sks> wearing a black top hat and a monocle",
-    "a <sks> in a chef outfit",
-    "a <sks> in a firefighter outfit",
-    "a <sks> in a police outfit",
-    "a <sks> wearing pink glasses",
-    "a <sks> wearing a yellow shirt",
-    "a <sks> in a purple wizard outfit",
-) + _APPEARANCE
+LIVE_SUBJECT_PROMPTS: tuple[str, ...] = (
+    _SCENES
+    + (
+        "a <sks> wearing a red hat",
+        "a <sks> wearing a santa hat",
+        "a <sks> wearing a rainbow scarf",
+        "a <sks> wearing a black top hat and a monocle",
+        "a <sks> in a chef outfit",
+        "a <sks> in a firefighter outfit",
+        "a <sks> in a police outfit",
+        "a <sks> wearing pink glasses",
+        "a <sks> wearing a yellow shirt",
+        "a <sks> in a purple wizard outfit",
+    )
+    + _APPEARANCE
+)
 
 FACE_PROMPT = "A photo of <sks>."
 PLACEHOLDER = "<sks>"

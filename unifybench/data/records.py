@@ -108,6 +108,8 @@ class Benchmark:
     name: str = "unifybench"
     revision: str = "local"
     black_image: Path | None = None
+    # The JSON files the loader read (empty for a Benchmark built in memory); see data.manifest.
+    metadata_files: tuple[Path, ...] = ()
 
     def items(self, concept_id: str, task: str) -> tuple[UnderstandingItem | GenerationPrompt, ...]:
         """All items of one task of one concept, in dataset order."""

@@ -41,6 +41,10 @@ class ScoringInput:
     concept: Concept
     text: str | None = None
     images: tuple[Path, ...] = ()
+    # The personal system prompt the method prepended to the question, when it has one (e.g.
+    # UniCTokens' "<bo> is <token_0>...<token_31>.\n"). Only the legacy text judge uses it: the
+    # published script showed it to the judge inside the question (PROTOCOL.md §3, defect 4).
+    system_prompt: str | None = None
 
 
 @runtime_checkable

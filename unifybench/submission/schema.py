@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -33,6 +33,10 @@ class MetricResult(_Strict):
     extra: dict[str, float | int | str | None] = Field(
         default_factory=dict, description="Side figures, e.g. face detection rate"
     )
+    note: str = Field(
+        default="",
+        description="Caveat shown beside the number, e.g. 'judge may differ from deepseek-chat'",
+    )
 
 
 class MethodInfo(_Strict):
@@ -41,11 +45,20 @@ class MethodInfo(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     checkpoint_hash: str | None = None
     paper: str | None = Field(default=None, description="Link to the method's paper")
+    kind: Literal["method", "baseline", "reference"] = Field(
+        default="method",
+        description=(
+            "'baseline' for a no-personalisation row, 'reference' for a row that is not a method "
+            "(e.g. real images); reference rows are shown but never ranked"
+        ),
+    )
 
 
 class JudgeInfo(_Strict):
     role: str = Field(description="'text' (VQA / text QA) or 'vision' (knowledge-driven images)")
-    identity: str = Field(description="provider/model@prompt-hash, e.g. 'openai-compatible/deepseek-chat@3f2a..'")
+    identity: str = Field(
+        description="provider/model@prompt-hash, e.g. 'openai-compatible/deepseek-chat@3f2a..'"
+    )
     model: str
     base_url: str | None = None
     prompt_hash: str | None = None
@@ -54,7 +67,9 @@ class JudgeInfo(_Strict):
 
 
 class BenchmarkInfo(_Strict):
-    dataset: str = Field(description="e.g. 'HankYang428/unictokens_data', 'unifybench-sample', 'dreambench'")
+    dataset: str = Field(
+        description="e.g. 'HankYang428/unictokens_data', 'unifybench-sample', 'dreambench'"
+    )
     revision: str = ""
     manifest_hash: str | None = None
     protocol: str = Field(description="'legacy', 'v2', or a paper's own protocol name")
@@ -63,7 +78,33 @@ class BenchmarkInfo(_Strict):
     judges: list[JudgeInfo] = Field(default_factory=list)
 
 
+# Mirrors Provenance._reported_needs_citation in the exported JSON Schema.
+_REPORTED_NEEDS_CITATION = {
+    "if": {"properties": {"kind": {"const": "reported"}}, "required": ["kind"]},
+    "then": {
+        "required": ["paper"],
+        "properties": {"paper": {"type": "string", "minLength": 1}},
+        "anyOf": [
+            {"required": ["table"], "properties": {"table": {"type": "string", "minLength": 1}}},
+            {
+                "required": ["paper_version"],
+                "properties": {"paper_version": {"type": "string", "minLength": 1}},
+            },
+        ],
+    },
+}
+
+
 class Provenance(_Strict):
+    """Where the numbers come from: a run of this harness (measured) or a paper (reported).
+
+    Measured: ``run_id``, ``date`` and ``unifybench_version`` are required by
+    ``unifybench validate``.
+    Reported: ``paper`` and ``table`` or ``paper_version`` are required here.
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_REPORTED_NEEDS_CITATION)
+
     kind: Literal["measured", "reported"]
     # measured
     run_id: str | None = None
@@ -81,6 +122,19 @@ class Provenance(_Strict):
     page: str | None = None
     url: str | None = None
     note: str = ""
+
+    @model_validator(mode="after")
+    def _reported_needs_citation(self) -> Provenance:
+        # A reported number without a citation cannot be checked by anyone: refuse it here.
+        if self.kind == "reported":
+            if not (self.paper or "").strip():
+                raise ValueError("a reported number must cite its paper in provenance.paper")
+            if not ((self.table or "").strip() or (self.paper_version or "").strip()):
+                raise ValueError(
+                    "a reported number must give provenance.table or provenance.paper_version "
+                    "(write e.g. 'table not transcribed' when the table number is unknown)"
+                )
+        return self
 
 
 class Submission(_Strict):

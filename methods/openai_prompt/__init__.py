@@ -1,0 +1,5 @@
+"""``openai-prompt``: an OpenAI-compatible API prompted with the concept profile."""
+
+from methods.openai_prompt.method import OpenAIPrompt, OpenAIPromptState
+
+__all__ = ["OpenAIPrompt", "OpenAIPromptState"]

@@ -1,0 +1,286 @@
+"""The Show-o backbone as one object: tokenizer, transformer, image tokenizer, and the two decoders.
+
+``ShowoBackbone.create(config)`` builds it (tiny: random weights, offline; published: weights from
+the hub). Understanding decodes greedily with a KV cache; generation is MaskGIT parallel decoding
+with classifier-free guidance and the cosine schedule, batched over images.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from methods.showo.attention import mmu_mask, omni_mask
+from methods.showo.config import ShowoConfig, resolve_config
+from methods.showo.magvit import MAGVITv2
+from methods.showo.model import ConceptRows, ShowoLM, read_state_dict
+from methods.showo.prompting import SpecialIds, chat_prompt, mmu_prefix, t2i_sequence
+from methods.showo.schedule import mask_lowest_confidence, num_masked_after
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    """``auto`` -> CUDA when present, else CPU."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
+    """``auto`` -> bfloat16 on CUDA, float32 elsewhere."""
+    if dtype == "auto":
+        return torch.bfloat16 if device.type == "cuda" else torch.float32
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
+
+
+class ShowoBackbone:
+    """Tokenizer + ShowoLM + MAGVITv2 on one device, with Show-o's token layout."""
+
+    def __init__(self, config: ShowoConfig, tokenizer, lm: ShowoLM, vq: MAGVITv2, device, dtype):
+        self.config = config
+        self.tokenizer = tokenizer
+        self.lm = lm
+        self.vq = vq
+        self.device = device
+        self.dtype = dtype
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        config: str | ShowoConfig = "published",
+        *,
+        device: str = "auto",
+        dtype: str = "auto",
+        init_seed: int = 0,
+    ) -> ShowoBackbone:
+        """Build the backbone; published configs download their weights through the hub.
+
+        Tiny configs are randomly initialised from ``init_seed`` and never touch the network.
+        """
+        from methods.showo.hub import snapshot
+        from methods.showo.tokenizer import load_text_tokenizer
+
+        config = resolve_config(config)
+        dev = pick_device(device)
+        dt = pick_dtype(dtype, dev)
+        # Hub files first, so that a missing network fails before any large allocation.
+        lm_dir = (
+            snapshot(config.showo_repo, ["*.json", "*.safetensors", "*.bin"])
+            if config.showo_repo
+            else None
+        )
+        vq_dir = (
+            snapshot(config.vq_repo, ["*.json", "*.safetensors", "*.bin"])
+            if config.vq_repo
+            else None
+        )
+        tokenizer = load_text_tokenizer(config)
+        torch.manual_seed(init_seed)
+        with torch.device(dev):
+            lm = ShowoLM(config)
+            vq = MAGVITv2(config.magvit)
+        if lm_dir is not None:
+            lm.load_published(lm_dir)
+        if vq_dir is not None:
+            vq.load_state_dict(read_state_dict(vq_dir), strict=True)
+        lm.to(dtype=dt).eval().requires_grad_(False)
+        vq.eval().requires_grad_(False)
+        if len(tokenizer) != config.llm_vocab_size + config.num_new_special_tokens:
+            raise AssertionError("tokenizer does not have Show-o's layout")
+        return cls(config, tokenizer, lm, vq, dev, dt)
+
+    # -- token layout -------------------------------------------------------------------------
+    @property
+    def text_vocab_size(self) -> int:
+        """Ids below this are text (incl. special and concept tokens); image codes start here."""
+        return len(self.tokenizer)
+
+    @property
+    def mask_id(self) -> int:
+        return self.lm.mask_token_id
+
+    @property
+    def special(self) -> SpecialIds:
+        t = self.tokenizer
+        conv = t.convert_tokens_to_ids
+        return SpecialIds(
+            pad=t.pad_token_id,
+            bos=t.bos_token_id,
+            eos=t.eos_token_id,
+            soi=conv("<|soi|>"),
+            eoi=conv("<|eoi|>"),
+            t2i=conv("<|t2i|>"),
+            mmu=conv("<|mmu|>"),
+        )
+
+    def add_tokens(self, tokens: list[str]) -> list[int]:
+        """Add text tokens right after the text vocabulary; image codes and mask shift up."""
+        at = len(self.tokenizer)
+        added = self.tokenizer.add_tokens(tokens)
+        if added != len(tokens):
+            raise ValueError(f"some of {tokens[:3]}... already exist in the tokenizer")
+        self.lm.insert_rows(at, len(tokens))
+        return list(range(at, at + len(tokens)))
+
+    def text_ids(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    # -- images ---------------------------------------------------------------------------------
+    def pixels(self, images: list[Image.Image]) -> torch.Tensor:
+        """Resize (bicubic, short side) and centre-crop to ``image_size``; scale to [-1, 1]."""
+        import numpy as np
+        from PIL import Image as PILImage
+
+        size = self.config.image_size
+        out = []
+        for img in images:
+            img = img.convert("RGB")
+            w, h = img.size
+            scale = size / min(w, h)
+            img = img.resize(
+                (max(size, round(w * scale)), max(size, round(h * scale))), PILImage.BICUBIC
+            )
+            w, h = img.size
+            left, top = (w - size) // 2, (h - size) // 2
+            img = img.crop((left, top, left + size, top + size))
+            arr = torch.from_numpy(np.asarray(img, dtype=np.float32) / 127.5 - 1.0)
+            out.append(arr.permute(2, 0, 1))
+        return torch.stack(out).to(self.device)
+
+    def encode(self, images: list[Image.Image] | torch.Tensor) -> torch.Tensor:
+        """Images -> codes (B, num_vq_tokens) in [0, codebook_size)."""
+        px = images if isinstance(images, torch.Tensor) else self.pixels(images)
+        return self.vq.get_code(px.to(self.device, next(self.vq.parameters()).dtype))
+
+    def decode(self, codes: torch.Tensor) -> list[Image.Image]:
+        """Codes -> RGB PIL images of ``image_size``."""
+        from PIL import Image as PILImage
+
+        x = self.vq.decode_code(codes.to(self.device))
+        x = ((x.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+        return [PILImage.fromarray(a.permute(1, 2, 0).cpu().numpy()) for a in x]
+
+    def blank_image(self) -> Image.Image:
+        """The black placeholder used where a question has no image."""
+        from PIL import Image as PILImage
+
+        return PILImage.new("RGB", (self.config.image_size, self.config.image_size))
+
+    # -- understanding -----------------------------------------------------------------------
+    @torch.no_grad()
+    def answer(
+        self,
+        question: str,
+        image: Image.Image | None,
+        *,
+        rows: ConceptRows | None = None,
+        max_new_tokens: int | None = None,
+    ) -> str:
+        """Greedy answer to ``question`` about ``image`` (Show-o mmu prompt, KV-cached)."""
+        sp = self.special
+        codes = self.encode([image or self.blank_image()])[0] + self.text_vocab_size
+        ids = [*mmu_prefix(codes.tolist(), sp), sp.bos, *self.text_ids(chat_prompt(question))]
+        seq = torch.tensor([ids], device=self.device)
+        logits, cache = self.lm(seq, mmu_mask(seq, eoi_id=sp.eoi), rows, use_cache=True)
+        out: list[int] = []
+        for _ in range(max_new_tokens or self.config.max_new_tokens):
+            nxt = int(logits[0, -1].float().argmax())
+            if nxt == sp.eos:
+                break
+            out.append(nxt)
+            logits, cache = self.lm(
+                torch.tensor([[nxt]], device=self.device), None, rows, cache, True
+            )
+        return self.tokenizer.decode(out, skip_special_tokens=True).strip()
+
+    # -- generation --------------------------------------------------------------------------
+    def t2i_batch(self, prompts: list[str], image_ids: torch.Tensor) -> torch.Tensor:
+        """t2i sequences for ``prompts`` with the given image token ids (B, N)."""
+        sp = self.special
+        rows = [
+            t2i_sequence(self.text_ids(p), img.tolist(), sp, self.config.max_text_len)
+            for p, img in zip(prompts, image_ids, strict=True)
+        ]
+        return torch.tensor(rows, device=self.device)
+
+    @torch.no_grad()
+    def generate_codes(
+        self,
+        prompts: list[str],
+        *,
+        seed: int,
+        steps: int | None = None,
+        guidance_scale: float | None = None,
+        temperature: float = 1.0,
+        rows: ConceptRows | None = None,
+        return_steps: tuple[int, ...] = (),
+    ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+        """MaskGIT decoding of one image per prompt; returns codes (B, N) and requested steps.
+
+        Every step predicts all masked tokens, samples them, and re-masks the least confident
+        (cosine schedule, Gumbel noise scaled by a temperature annealed as in Show-o). With
+        guidance g > 0 the logits are (1 + g) * cond - g * uncond (empty prompt).
+        ``return_steps`` lists 0-based steps whose full predictions are returned too.
+        """
+        steps = steps or self.config.generation_steps
+        g = self.config.guidance_scale if guidance_scale is None else guidance_scale
+        sp = self.special
+        n_tok = self.config.num_vq_tokens
+        b = len(prompts)
+        off = self.text_vocab_size
+        codebook = self.config.codebook_size
+        masked = torch.full((b, n_tok), self.mask_id, device=self.device)
+        cond = self.t2i_batch(prompts, masked)
+        batch = torch.cat([cond, self.t2i_batch([""] * b, masked)]) if g > 0 else cond
+        attn = omni_mask(batch, pad_id=sp.pad, soi_id=sp.soi, eoi_id=sp.eoi)
+        gen = torch.Generator(device=self.device).manual_seed(int(seed))
+        img = slice(batch.shape[1] - n_tok - 1, batch.shape[1] - 1)
+        current = torch.full((b, n_tok), -1, device=self.device)  # -1 = still masked
+        snapshots: dict[int, torch.Tensor] = {}
+        sampled = current
+        for step in range(steps):
+            logits, _ = self.lm(batch, attn, rows)
+            logits = logits[:, img, off : off + codebook].float()
+            if g > 0:
+                c, u = logits.chunk(2)
+                logits = (1 + g) * c - g * u
+            probs = logits.softmax(-1)
+            draws = torch.multinomial(probs.reshape(-1, codebook), 1, generator=gen)
+            sampled = draws.view(b, n_tok)
+            unknown = current < 0
+            sampled = torch.where(unknown, sampled, current)
+            if step in return_steps:
+                snapshots[step] = sampled.clone()
+            ratio = (step + 1) / steps
+            keep = num_masked_after(step, steps, n_tok, unknown.sum(-1))
+            chosen = torch.gather(probs, -1, sampled[..., None])[..., 0]
+            chosen = torch.where(unknown, chosen, torch.finfo(chosen.dtype).max)
+            temperature = temperature * (1.0 - ratio)  # compounds over steps, as published
+            remask = mask_lowest_confidence(chosen, keep, temperature, gen)
+            current = torch.where(remask, -1, sampled)
+            new_img = torch.where(remask, self.mask_id, sampled + off)
+            batch[:, img] = torch.cat([new_img, new_img]) if g > 0 else new_img
+        return sampled, snapshots
+
+    def generate(
+        self,
+        prompts: list[str],
+        *,
+        seed: int,
+        batch_size: int = 8,
+        rows: ConceptRows | None = None,
+        **kwargs: Any,
+    ) -> list[Image.Image]:
+        """Images for ``prompts`` (one each), in batches, each batch seeded from (seed, index)."""
+        images: list[Image.Image] = []
+        for start in range(0, len(prompts), batch_size):
+            chunk = prompts[start : start + batch_size]
+            codes, _ = self.generate_codes(
+                chunk, seed=seed * 1_000_003 + start, rows=rows, **kwargs
+            )
+            images.extend(self.decode(codes))
+        return images

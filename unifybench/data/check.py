@@ -1,0 +1,255 @@
+"""Validate a dataset folder: every problem with file, field and expectation, never a traceback.
+
+:func:`check_dataset` runs the loader's parsers in collecting mode, then checks what the loader
+leaves for later (that images exist) and reads the files whose schema is not published
+(template.json, text_only.json, vqa.json, the training dialogues) tolerantly: anything unexpected
+there is a warning, not an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unifybench.data.loader import (
+    BLACK_IMAGE,
+    Problems,
+    list_images,
+    parse_concept,
+    parse_generation,
+    parse_items,
+    read_concept_ids,
+    read_json,
+    read_train_images,
+)
+from unifybench.data.paths import RootGuard
+from unifybench.data.records import ALL_TASKS
+from unifybench.errors import DataError
+
+EXPECTED_TEST_IMAGES = 5
+_DIALOGUE_FILES = ("conversations.json", "positive_recognitions.json", "random_recognitions.json")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: ``file`` (relative to the root), ``field`` inside it, what was expected."""
+
+    severity: str  # "error" or "warning"
+    file: str
+    field: str
+    expected: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: field '{self.field}'" if self.field else self.file
+        return f"{where}: {self.expected}"
+
+
+@dataclass
+class CheckReport:
+    """What ``check_dataset`` found: concepts, item counts per task per concept, problems."""
+
+    root: Path
+    concepts: dict[str, str] = field(default_factory=dict)  # id -> category ("?" if unreadable)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # concept -> task -> n
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no error was found (warnings allowed)."""
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form of the report."""
+        return {
+            "root": str(self.root),
+            "ok": self.ok,
+            "concepts": self.concepts,
+            "counts": self.counts,
+            "errors": [p.__dict__ for p in self.errors],
+            "warnings": [p.__dict__ for p in self.warnings],
+        }
+
+    def format(self) -> str:
+        """The human-readable report printed by ``unifybench data check``."""
+        lines = [f"UnifyBench dataset check: {self.root}"]
+        listed = ", ".join(f"{c} ({cat})" for c, cat in self.concepts.items()) or "none"
+        lines.append(f"concepts ({len(self.concepts)}): {listed}")
+        if self.counts:
+            tasks = [t for t in ALL_TASKS if any(t in c for c in self.counts.values())]
+            width = max(len("concept"), *(len(c) for c in self.counts))
+            lines.append("items per task:")
+            lines.append("  " + "concept".ljust(width) + "".join(f"  {t:>9}" for t in tasks))
+            for cid, per_task in self.counts.items():
+                cells = "".join(f"  {per_task.get(t, 0):>9}" for t in tasks)
+                lines.append("  " + cid.ljust(width) + cells)
+        for title, problems in (("errors", self.errors), ("warnings", self.warnings)):
+            lines.append(f"{title} ({len(problems)}):")
+            lines += [f"  {p}" for p in problems]
+        verdict = "OK" if self.ok else "FAILED"
+        lines.append(
+            f"result: {verdict} ({len(self.errors)} errors, {len(self.warnings)} warnings)"
+        )
+        return "\n".join(lines)
+
+
+def _relative(root: Path, file: str) -> str:
+    try:
+        rel = os.path.relpath(file, root) if os.path.isabs(file) else file
+    except ValueError:  # another drive on Windows
+        return file
+    return file if rel == "." or rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def _tolerant(path: Path, problems: Problems, *, what: str, shape: str) -> Any:
+    """Read a file of unpublished schema: missing is a warning, broken JSON an error."""
+    if not path.is_file():
+        problems.warn(path, "", f"file not found ({what}; not needed for evaluation)")
+        return None
+    data = read_json(path, problems, what=what)
+    if data is not None and shape == "list-or-dict" and not isinstance(data, (list, dict)):
+        problems.warn(path, "", f"a JSON list or object ({what}), got {type(data).__name__}")
+    return data
+
+
+def _check_dialogues(path: Path, data: Any, problems: Problems) -> None:
+    if not isinstance(data, list):
+        problems.warn(path, "", f"a JSON list of dialogues, got {type(data).__name__}")
+        return
+    for i, entry in enumerate(data):
+        if not isinstance(entry, dict) or not isinstance(entry.get("conversations"), list):
+            problems.warn(path, f"[{i}]", 'an object with a "conversations" list')
+            return  # one warning per file is enough to say the shape differs
+
+
+def _check_concept(
+    root: Path,
+    cid: str,
+    train_map: dict[str, Any],
+    guard: RootGuard,
+    problems: Problems,
+    report: CheckReport,
+) -> None:
+    random_negatives = list_images(root / "random_images")
+    concept = parse_concept(root, cid, train_map, guard, problems, random_negatives)
+    train_file = root / "concept" / "train" / "train_images.json"
+    info_path = root / "concept" / "train" / cid / "info.json"
+    items = parse_items(root, cid, guard, problems)
+    item_file = root / "test_data" / f"{cid}.json"
+    for item in items:
+        position = item.source.rsplit("#", 1)[-1]
+        if item.image is not None and not item.image.is_file():
+            problems.error(
+                item_file, f"[{position}].image", f"an existing image; {item.image} is missing"
+            )
+        if not item.question:
+            problems.error(item_file, f"[{position}].conversations", "a non-empty question")
+        if item.task == "rec" and item.answer not in ("Yes.", "No."):
+            problems.warn(
+                item_file, f"[{position}]", f'a rec answer "Yes." or "No.", got {item.answer!r}'
+            )
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.task] = counts.get(item.task, 0) + 1
+
+    if concept is None:
+        report.concepts[cid] = "?"
+        report.counts[cid] = counts
+        return
+    report.concepts[cid] = concept.category
+    for i, path in enumerate(concept.train_images):
+        if not path.is_file():
+            problems.error(
+                train_file, f"{cid}[{i}]", f"an existing training image; {path} is missing"
+            )
+    if not concept.train_images and cid in train_map:
+        problems.error(train_file, cid, "at least one training image")
+    n_test = len(concept.test_images)
+    if n_test == 0:
+        problems.error(
+            root / "concept" / "test" / cid, "", "test images 0.png .. 4.png, found none"
+        )
+    elif n_test != EXPECTED_TEST_IMAGES:
+        problems.warn(
+            root / "concept" / "test" / cid,
+            "",
+            f"{EXPECTED_TEST_IMAGES} test images, found {n_test}",
+        )
+    if not concept.info.startswith(f"{concept.token} is"):
+        problems.warn(info_path, "info", f'a sentence starting "{concept.token} is ..."')
+    if not concept.extra_info:
+        problems.warn(
+            info_path, "extra_info", "facts for the knowledge-driven task (list is empty)"
+        )
+    for prompt in parse_generation(root, concept, problems):
+        counts[prompt.task] = counts.get(prompt.task, 0) + 1
+    report.counts[cid] = counts
+
+    test_dir = root / "concept" / "test" / cid
+    for name in ("text_only.json", "vqa.json"):
+        _tolerant(test_dir / name, problems, what="test questions", shape="list-or-dict")
+    train_dir = root / "concept" / "train" / cid
+    for name in _DIALOGUE_FILES:
+        data = _tolerant(train_dir / name, problems, what="training dialogues", shape="any")
+        if data is not None:
+            _check_dialogues(train_dir / name, data, problems)
+    score = train_dir / "negative_example" / "score.json"
+    if score.is_file():
+        _tolerant(score, problems, what="hard-negative scores", shape="list-or-dict")
+
+
+def check_dataset(root: str | Path) -> CheckReport:
+    """Check the dataset folder ``root``; return every problem found (never raises for bad data)."""
+    root = Path(os.path.abspath(root))
+    report = CheckReport(root=root)
+    problems = Problems(collect=True)
+    if not root.is_dir():
+        problems.error(root, "", "a dataset folder (it does not exist or is not a folder)")
+    else:
+        guard = RootGuard(root)
+        ids = read_concept_ids(root, problems)
+        train_map = read_train_images(root, problems)
+        for key in train_map:
+            if key not in ids:
+                problems.warn(
+                    root / "concept/train/train_images.json", key, "a concept of the list"
+                )
+        for cid in ids:
+            try:
+                _check_concept(root, cid, train_map, guard, problems, report)
+            except DataError as err:
+                problems.add(err)
+            except Exception as err:  # a checker bug must not hide the rest of the report
+                problems.error(
+                    root / "concept" / "train" / cid,
+                    "",
+                    f"a readable concept; checking it failed unexpectedly ({type(err).__name__}: "
+                    f"{err}); please report this",
+                )
+        listed = set(ids)
+        for extra in sorted((root / "test_data").glob("*.json")):
+            if extra.stem not in listed and ids:
+                problems.warn(extra, "", "a concept of concepts_list.json (this file is ignored)")
+        if not (root / BLACK_IMAGE).is_file():
+            problems.warn(root / BLACK_IMAGE, "", "the black placeholder image (file not found)")
+        if not list_images(root / "random_images"):
+            problems.warn(root / "random_images", "", "random negative images (none found)")
+        template = root / "template.json"
+        _tolerant(template, problems, what="conversation templates", shape="list-or-dict")
+
+    def convert(err: DataError, severity: str) -> Problem:
+        return Problem(severity, _relative(root, err.file), err.field, err.expected)
+
+    report.errors = [convert(e, "error") for e in problems.errors]
+    report.warnings = [convert(w, "warning") for w in problems.warnings]
+    return report
+
+
+def main_check(root: str | Path, *, as_json: bool = False) -> int:
+    """Print the report of ``root``; 0 if it has no errors, else 1 (used by the CLI)."""
+    report = check_dataset(root)
+    print(json.dumps(report.to_dict(), indent=2) if as_json else report.format())
+    return 0 if report.ok else 1

@@ -1,0 +1,423 @@
+"""Stage 4: aggregate. ``scores.jsonl`` -> ``result.json`` (submission schema), from scores alone.
+
+Per task and metric: per-concept value = the scorer's own ``aggregate`` over that concept's scores;
+the metric = mean over concepts (the published aggregation). Also n (items with a score), n_total
+(items planned), coverage = n / n_total, and a 95% confidence interval.
+
+Confidence interval: a percentile bootstrap **over concepts** (1,000 resamples of the per-concept
+values with replacement, seeded from the run seed, task and metric), because concepts are the unit
+the metric averages over and the dominant source of variation. Fewer than two concepts with a value:
+no interval (None).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from unifybench.errors import DataError
+from unifybench.runner.config import RunConfig, read_config, write_json
+from unifybench.runner.jsonl import read_records
+from unifybench.runner.layout import RunLayout
+from unifybench.runner.plan import PlanItem, read_plan
+from unifybench.runner.predict import load_predictions
+from unifybench.runner.provenance import now_iso, read_provenance, update_provenance
+from unifybench.runner.score import load_scoring, record_to_score
+from unifybench.runner.seeds import item_seed
+from unifybench.scorers.base import Score, nanmean
+from unifybench.submission import (
+    BenchmarkInfo,
+    JudgeInfo,
+    MethodInfo,
+    MetricResult,
+    Provenance,
+    Submission,
+)
+
+BOOTSTRAP_RESAMPLES = 1000
+CI_METHOD = f"percentile bootstrap over concepts, {BOOTSTRAP_RESAMPLES} resamples, 95%"
+
+# Metric names each task reports (HELPERS "Shared names"); other keys a scorer's aggregate returns
+# are side figures and go to ``extra`` of the scorer's main metric.
+TASK_METRICS: dict[str, frozenset[str]] = {
+    "rec": frozenset({"weight", "recall", "no_recall", "accuracy"}),
+    "choice": frozenset({"accuracy"}),
+    "vqa": frozenset({"bleu", "judge", "judge_minilm"}),
+    "text_only": frozenset({"bleu", "judge", "judge_minilm"}),
+    "t2i": frozenset({"clip_i", "clip_t"}),
+    "face": frozenset({"face_sim", "face_sim_dlib"}),
+    "knowledge": frozenset({"judge"}),
+}
+
+Aggregator = Callable[[Sequence[Score]], dict[str, float]]
+
+
+def bootstrap_ci(
+    values: Sequence[float], seed: int, resamples: int = BOOTSTRAP_RESAMPLES
+) -> tuple[float | None, float | None]:
+    """95% percentile bootstrap interval of the mean of ``values`` (None, None for fewer than 2)."""
+    if len(values) < 2:
+        return None, None
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(resamples))
+    low = means[int(0.025 * (resamples - 1))]
+    high = means[math.ceil(0.975 * (resamples - 1))]
+    return low, high
+
+
+def resolve_aggregators(
+    scoring: dict[str, Any], scorers: Sequence[Any] | None = None
+) -> tuple[dict[str, Aggregator], list[str]]:
+    """scorer id -> its aggregate function, and notes for ids that fell back to a plain mean.
+
+    Live scorer objects (from the score stage) are used when given. Otherwise the scorer's own
+    ``aggregate`` is called on an instance of its recorded class made without ``__init__`` (so no
+    weights load and no judge is contacted), with ``id``, ``metric`` and ``protocol`` set from the
+    record; every scorer in this project aggregates from its scores and these attributes alone.
+    A scorer whose class cannot be imported, or whose aggregate needs more, is aggregated as the
+    NaN-skipping mean of its values, and the result's notes say so.
+    """
+    found: dict[str, Aggregator] = {s.id: s.aggregate for s in scorers or ()}
+    notes: list[str] = []
+    for entry in scoring.get("scorers", []):
+        sid = entry["id"]
+        if sid in found:
+            continue
+        found[sid] = _stored_aggregator(entry, notes)
+    return found, notes
+
+
+def _stored_aggregator(entry: dict[str, Any], notes: list[str]) -> Aggregator:
+    sid, metric = entry["id"], entry.get("metric", "value")
+    plain = _plain_mean(metric)
+    bare = _bare_instance(entry)
+    if bare is None:
+        notes.append(f"{sid}: aggregated as the plain mean of item values (class not importable)")
+        return plain
+
+    def aggregate(scores: Sequence[Score]) -> dict[str, float]:
+        try:
+            return bare.aggregate(scores)
+        except AttributeError:
+            note = f"{sid}: aggregated as the plain mean of item values (aggregate needs state)"
+            if note not in notes:
+                notes.append(note)
+            return plain(scores)
+
+    return aggregate
+
+
+def _bare_instance(entry: dict[str, Any]) -> Any:
+    import importlib
+
+    from unifybench.runner.score import scorer_protocol
+
+    module_name, _, qualname = str(entry.get("class", "")).partition(":")
+    if not module_name or not qualname or "<locals>" in qualname:
+        return None
+    try:
+        cls: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            cls = getattr(cls, part)
+        bare = object.__new__(cls)
+        for name, value in (
+            ("id", entry["id"]),
+            ("metric", entry.get("metric")),
+            ("protocol", scorer_protocol(entry["id"])),
+        ):
+            with contextlib.suppress(AttributeError):  # a read-only property keeps its value
+                setattr(bare, name, value)
+    except Exception:
+        return None
+    return bare if callable(getattr(bare, "aggregate", None)) else None
+
+
+def _plain_mean(metric: str) -> Aggregator:
+    def agg(scores: Sequence[Score]) -> dict[str, float]:
+        return {metric: nanmean([s.value for s in scores])}
+
+    return agg
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def compute_results(
+    plan: Sequence[PlanItem],
+    predictions: dict[str, dict[str, Any]],
+    score_records: Sequence[dict[str, Any]],
+    scoring: dict[str, Any],
+    aggregators: dict[str, Aggregator],
+    seed: int,
+) -> tuple[dict[str, dict[str, MetricResult]], list[str]]:
+    """task -> metric -> MetricResult from stored records; and notes (collisions, errors)."""
+    notes: list[str] = []
+    planned_concepts: dict[str, list[str]] = defaultdict(list)
+    n_total: Counter[str] = Counter()
+    for p in plan:
+        n_total[p.task] += 1
+        if p.concept not in planned_concepts[p.task]:
+            planned_concepts[p.task].append(p.concept)
+    prediction_errors: Counter[str] = Counter(
+        r["task"] for r in predictions.values() if r.get("status") != "ok"
+    )
+    planned_ids = {p.id for p in plan}
+
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for r in score_records:
+        if r.get("id") in planned_ids:
+            latest[(r["id"], r.get("scorer", ""), r.get("judge") or "")] = r
+
+    results: dict[str, dict[str, MetricResult]] = defaultdict(dict)
+    for entry in scoring.get("scorers", []):
+        sid, judge, main_metric = entry["id"], entry.get("judge"), entry.get("metric", "value")
+        records = [r for (_, s, j), r in latest.items() if s == sid and j == (judge or "")]
+        for task in entry.get("tasks", []):
+            if task not in n_total:
+                continue
+            task_records = [r for r in records if r.get("task") == task]
+            metric_results = _task_metrics(
+                task,
+                sid,
+                judge,
+                main_metric,
+                task_records,
+                planned_concepts[task],
+                n_total[task],
+                prediction_errors[task],
+                aggregators[sid],
+                seed,
+                notes,
+            )
+            for metric, result in metric_results.items():
+                if metric in results[task]:
+                    kept = results[task][metric].scorer
+                    notes.append(f"{task}/{metric}: also produced by {sid}; kept {kept}")
+                    continue
+                results[task][metric] = result
+    return dict(results), notes
+
+
+def _task_metrics(
+    task: str,
+    sid: str,
+    judge: str | None,
+    main_metric: str,
+    records: Sequence[dict[str, Any]],
+    concepts: Sequence[str],
+    n_total: int,
+    n_prediction_errors: int,
+    aggregate: Aggregator,
+    seed: int,
+    notes: list[str],
+) -> dict[str, MetricResult]:
+    by_concept: dict[str, list[Score]] = defaultdict(list)
+    n_scored = n_unscored = n_errors = 0
+    for r in records:
+        if r.get("status") != "ok":
+            n_errors += 1
+            continue
+        by_concept[r["concept"]].append(record_to_score(r))
+        if r.get("value") is None:
+            n_unscored += 1
+        else:
+            n_scored += 1
+
+    per_concept: dict[str, dict[str, float | None]] = {}
+    for concept in concepts:
+        scores = by_concept.get(concept, [])
+        if not scores:
+            per_concept[concept] = {}
+            continue
+        try:
+            out = aggregate(scores)
+        except Exception as err:
+            notes.append(
+                f"{sid} on {concept}/{task}: aggregate failed: {type(err).__name__}: {err}"
+            )
+            out = {}
+        per_concept[concept] = {k: _finite(v) for k, v in out.items()}
+
+    names = list(dict.fromkeys(k for values in per_concept.values() for k in values))
+    if main_metric not in names:
+        names.insert(0, main_metric)
+    allowed = TASK_METRICS.get(task, frozenset()) | {main_metric}
+    metric_names = [m for m in names if m in allowed]
+    side_names = [m for m in names if m not in allowed]
+
+    extra: dict[str, float | int | str | None] = {
+        "n_unscored": n_unscored,
+        "n_score_errors": n_errors,
+        "n_prediction_errors": n_prediction_errors,
+        "ci_method": CI_METHOD,
+    }
+    for side in side_names:
+        extra[side] = _mean_or_none([per_concept[c].get(side) for c in concepts])
+
+    out: dict[str, MetricResult] = {}
+    for metric in metric_names:
+        values = {c: per_concept[c].get(metric) for c in concepts}
+        present = [v for v in values.values() if v is not None]
+        low, high = bootstrap_ci(present, item_seed(seed, f"bootstrap/{task}/{metric}/{sid}"))
+        out[metric] = MetricResult(
+            value=_mean_or_none(present),
+            scorer=sid,
+            judge=judge,
+            n=n_scored,
+            n_total=n_total,
+            coverage=(n_scored / n_total) if n_total else None,
+            ci_low=low,
+            ci_high=high,
+            per_concept=values,
+            extra=dict(extra),
+        )
+    return out
+
+
+def _mean_or_none(values: Sequence[float | None]) -> float | None:
+    kept = [v for v in values if v is not None]
+    return sum(kept) / len(kept) if kept else None
+
+
+def run_aggregation(run_dir: Path, scorers: Sequence[Any] | None = None) -> Submission:
+    """Recompute ``result.json`` of a run from its stored scores; returns the Submission."""
+    layout = RunLayout(run_dir)
+    config = read_config(layout.config)
+    plan = read_plan(layout.plan)
+    scoring = load_scoring(run_dir)
+    if not scoring:
+        raise DataError(layout.scoring, "", "a scored run (run `unifybench score` first)")
+    aggregators, notes = resolve_aggregators(scoring, scorers)
+    results, more_notes = compute_results(
+        plan,
+        load_predictions(run_dir),
+        read_records(layout.scores),
+        scoring,
+        aggregators,
+        config.seed,
+    )
+    notes += more_notes
+    provenance = update_provenance(
+        layout.provenance,
+        scoring={
+            "protocol": scoring.get("protocol"),
+            "scorers": [s["id"] for s in scoring.get("scorers", [])],
+            "skipped": scoring.get("skipped", []),
+            "judges": scoring.get("judges", []),
+        },
+    )
+    submission = build_submission(run_dir, config, results, scoring, provenance, notes)
+    write_json(layout.result, submission.model_dump(mode="json"))
+    return submission
+
+
+def build_submission(
+    run_dir: Path,
+    config: RunConfig,
+    results: dict[str, dict[str, MetricResult]],
+    scoring: dict[str, Any],
+    provenance: dict[str, Any],
+    notes: Sequence[str],
+) -> Submission:
+    """Assemble the Submission (result.json) of a run."""
+    method = provenance.get("method", {})
+    hashes = {
+        c: v.get("checkpoint_hash")
+        for c, v in sorted((provenance.get("personalization") or {}).items())
+        if v.get("checkpoint_hash")
+    }
+    protocol = scoring.get("protocol") or config.protocol
+    lines = [
+        f"protocol: {protocol} (predictions made under {config.protocol})",
+        f"confidence intervals: {CI_METHOD}",
+    ]
+    for entry in scoring.get("skipped", []):
+        lines.append(f"scorer skipped: {entry['name']}: {entry['reason']}")
+    partial = sorted(
+        f"{task}/{metric} {r.coverage:.0%}"
+        for task, metrics in results.items()
+        for metric, r in metrics.items()
+        if r.coverage is not None and r.coverage < 1
+    )
+    if partial:
+        lines.append("coverage below 100%: " + ", ".join(partial))
+    if hashes:
+        lines.append("checkpoint hashes: " + ", ".join(f"{c}={h}" for c, h in hashes.items()))
+    lines += list(notes)
+    machine = provenance.get("machine", {})
+    return Submission(
+        method=MethodInfo(
+            name=config.method,
+            version=str(method.get("version", "")),
+            params=method.get("params", config.params),
+            checkpoint_hash=_combined_hash(hashes),
+            paper=getattr_paper(method),
+        ),
+        benchmark=BenchmarkInfo(
+            dataset=config.dataset or config.data,
+            revision=config.revision,
+            manifest_hash=config.manifest_hash,
+            protocol=protocol,
+            sample=config.sample,
+            scorers=[s["id"] for s in scoring.get("scorers", [])],
+            judges=[JudgeInfo.model_validate(j) for j in scoring.get("judges", [])],
+        ),
+        concepts={c: config.categories.get(c, "") for c in config.concepts},
+        results=results,
+        provenance=Provenance(
+            kind="measured",
+            run_id=run_dir.name,
+            date=now_iso(),
+            machine=f"{machine.get('hostname', '')} ({machine.get('platform', '')})",
+            unifybench_version=provenance.get("unifybench_version"),
+            git_commit=provenance.get("git_commit"),
+            git_dirty=provenance.get("git_dirty"),
+            packages=provenance.get("packages", {}),
+            seed=config.seed,
+            note=f"protocol={protocol}; data={config.dataset or config.data} "
+            f"manifest={config.manifest_hash}; provenance.json in the run directory has the rest",
+        ),
+        notes="\n".join(lines),
+    )
+
+
+def getattr_paper(method: dict[str, Any]) -> str | None:
+    paper = method.get("paper")
+    return paper if isinstance(paper, str) else None
+
+
+def _combined_hash(hashes: dict[str, str]) -> str | None:
+    """One hash over the per-concept checkpoint hashes (None when the method gives none)."""
+    if not hashes:
+        return None
+    if len(hashes) == 1:
+        return next(iter(hashes.values()))
+    import hashlib
+
+    joined = "\n".join(f"{c}={h}" for c, h in sorted(hashes.items()))
+    return "sha256:" + hashlib.sha256(joined.encode()).hexdigest()
+
+
+def load_result(path: Path) -> Submission:
+    """Read a result.json (or a run directory's) as a Submission."""
+    import json
+
+    if path.is_dir():
+        path = RunLayout(path).result
+    if not path.exists():
+        raise DataError(path, "", "a result.json written by `unifybench aggregate`")
+    return Submission.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+__all__ = ["bootstrap_ci", "compute_results", "load_result", "read_provenance", "run_aggregation"]

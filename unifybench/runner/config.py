@@ -1,0 +1,93 @@
+"""The configuration of one run, stored as ``run.json`` and checked when a run is resumed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unifybench.errors import ConfigError, DataError
+
+# Fields that change what a method is asked or how it is asked: resuming with other values would
+# mix two runs in one file.
+_PREDICT_FIELDS = (
+    "method",
+    "params",
+    "data",
+    "manifest_hash",
+    "seed",
+    "images_per_prompt",
+    "protocol",
+)
+
+
+@dataclass
+class RunConfig:
+    """What was run: one method on one dataset with one seed.
+
+    ``protocol`` matters already when predicting: the legacy protocol flips test images at random
+    (seeded here, unseeded upstream) before the method sees them. ``concepts`` and ``tasks`` may
+    grow when a run is resumed with more of them.
+    """
+
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+    data: str = ""
+    dataset: str = ""
+    revision: str = ""
+    manifest_hash: str | None = None
+    sample: bool = False
+    concepts: list[str] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
+    seed: int = 0
+    images_per_prompt: int | None = None
+    protocol: str = "v2"
+    categories: dict[str, str] = field(default_factory=dict)  # concept id -> human/animal/object
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], path: Path | None = None) -> RunConfig:
+        known = set(cls.__dataclass_fields__)
+        if "method" not in data:
+            raise DataError(path or "run.json", "method", "the method name of the run")
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def check_resumable(self, new: RunConfig, path: Path) -> None:
+        """Raise ConfigError when ``new`` would predict differently from the stored run."""
+        for name in _PREDICT_FIELDS:
+            old_value, new_value = getattr(self, name), getattr(new, name)
+            if old_value != new_value:
+                raise ConfigError(
+                    f"{path}: this run was made with {name}={old_value!r}, "
+                    f"now {name}={new_value!r}; "
+                    "use another --run-name (or --out) for a new run, or `unifybench score` to "
+                    "re-score its predictions"
+                )
+
+
+def read_config(path: Path) -> RunConfig:
+    """Load ``run.json``; a clear DataError when it is missing or malformed."""
+    if not path.exists():
+        raise DataError(
+            path, "", "a run directory with run.json (made by `unifybench run/predict`)"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise DataError(path, "", f"valid JSON ({err.msg})") from err
+    if not isinstance(data, dict):
+        raise DataError(path, "", "a JSON object")
+    return RunConfig.from_json(data, path)
+
+
+def write_json(path: Path, data: Any, indent: int | None = 2) -> None:
+    """Write a JSON file atomically (temporary file, then rename)."""
+    import os
+
+    tmp = path.with_name(path.name + ".tmp")
+    text = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+    tmp.write_text(text + "\n", "utf-8")
+    os.replace(tmp, path)

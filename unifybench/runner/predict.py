@@ -1,0 +1,367 @@
+"""Stage 2: predict. Ask the method for every planned item; one JSONL record per item.
+
+Resume is the default: items already in ``predictions.jsonl`` are skipped. Error records are kept
+and not retried unless ``retry_errors`` is set (then they are removed from the file first, so an id
+never appears twice). A method that raises, or returns the wrong type, produces an error record for
+that item and the run goes on; a failed ``personalize`` marks all of that concept's items as errors.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from unifybench.data.records import load_image
+from unifybench.errors import ConfigError
+from unifybench.runner.config import RunConfig, read_config, write_json
+from unifybench.runner.jsonl import JsonlWriter, read_records, repair, rewrite
+from unifybench.runner.layout import RunLayout
+from unifybench.runner.plan import (
+    PlanItem,
+    plan_items,
+    select_concepts,
+    select_tasks,
+    write_plan,
+)
+from unifybench.runner.provenance import now_iso, update_provenance
+from unifybench.runner.seeds import item_seed, seed_globals
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from unifybench.data.records import Benchmark, GenerationPrompt, UnderstandingItem
+    from unifybench.method import Method
+
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass
+class PredictSummary:
+    """What one predict call did."""
+
+    run_dir: Path
+    planned: int = 0
+    skipped: int = 0  # already in predictions.jsonl
+    ok: int = 0
+    errors: int = 0
+    personalize_errors: dict[str, str] = field(default_factory=dict)
+
+
+def error_message(err: BaseException) -> str:
+    """``Type: message``, shortened."""
+    text = f"{type(err).__name__}: {err}"
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
+
+
+def method_capabilities(method: Any) -> frozenset[str]:
+    """The capabilities a method declares; a ConfigError when it declares none."""
+    caps = getattr(method, "capabilities", None)
+    if not caps:
+        raise ConfigError(
+            f"method {type(method).__name__} declares no capabilities; set "
+            "capabilities = frozenset({'understanding', 'generation'}) (or one of them)"
+        )
+    return frozenset(caps)
+
+
+def method_params(method: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """The method's own ``params()`` when it has one, else the parameters it was created with."""
+    params = getattr(method, "params", None)
+    if callable(params):
+        try:
+            value = params()
+        except Exception:  # a broken params() must not stop the run; the given ones are recorded
+            return dict(given)
+        if isinstance(value, dict):
+            return value
+    return dict(given)
+
+
+def prepare_run(
+    method: Method,
+    benchmark: Benchmark,
+    run_dir: Path,
+    config: RunConfig,
+) -> tuple[RunConfig, list[PlanItem]]:
+    """Check a stored run against ``config``, merge concepts/tasks, write run.json, plan.json."""
+    layout = RunLayout(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    caps = method_capabilities(method)
+    tasks = select_tasks(config.tasks or None, caps)
+    concepts = select_concepts(benchmark, config.concepts or None)
+    if layout.config.exists():
+        stored = read_config(layout.config)
+        stored.check_resumable(config, layout.config)
+        tasks = _union(stored.tasks, tasks)
+        concepts = _union(stored.concepts, concepts)
+    config.tasks, config.concepts = tasks, concepts
+    config.categories = {c: benchmark.concepts[c].category for c in concepts}
+    write_json(layout.config, config.to_json())
+    plan = plan_items(benchmark, concepts, tasks, config.images_per_prompt)
+    write_plan(layout.plan, plan)
+    return config, plan
+
+
+def _union(first: Sequence[str], second: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys([*first, *second]))
+
+
+def pending_items(run_dir: Path, plan: Sequence[PlanItem], retry_errors: bool) -> list[PlanItem]:
+    """Planned items without a prediction record (or with an error record, when retrying errors)."""
+    path = RunLayout(run_dir).predictions
+    repair(path)
+    records = read_records(path)
+    if retry_errors and any(r.get("status") != "ok" for r in records):
+        records = [r for r in records if r.get("status") == "ok"]
+        rewrite(path, records)
+    done = {r["id"] for r in records if "id" in r}
+    return [p for p in plan if p.id not in done]
+
+
+def run_predictions(
+    method: Method,
+    benchmark: Benchmark,
+    run_dir: Path,
+    config: RunConfig,
+    *,
+    retry_errors: bool = False,
+    progress: bool | None = None,
+) -> PredictSummary:
+    """Predict every planned item not yet done; returns counts. See the module docstring."""
+    layout = RunLayout(run_dir)
+    config, plan = prepare_run(method, benchmark, run_dir, config)
+    pending = pending_items(run_dir, plan, retry_errors)
+    summary = PredictSummary(run_dir, planned=len(plan), skipped=len(plan) - len(pending))
+    items = _item_index(benchmark)
+    update_provenance(
+        layout.provenance,
+        method={
+            "name": config.method,
+            "class": f"{type(method).__module__}:{type(method).__qualname__}",
+            "version": str(getattr(method, "version", "") or ""),
+            "params": method_params(method, config.params),
+            "capabilities": sorted(method_capabilities(method)),
+            "paper": getattr(method, "paper", None)
+            if isinstance(getattr(method, "paper", None), str)
+            else None,
+        },
+        seed=config.seed,
+        protocol=config.protocol,
+        data={
+            "source": config.data,
+            "dataset": config.dataset,
+            "revision": config.revision,
+            "manifest_hash": config.manifest_hash,
+            "sample": config.sample,
+        },
+    )
+    by_concept: dict[str, list[PlanItem]] = defaultdict(list)
+    for p in pending:
+        by_concept[p.concept].append(p)
+
+    from tqdm import tqdm
+
+    personalization: dict[str, Any] = {}
+    bar = tqdm(
+        total=len(pending),
+        desc=f"predict {config.method}",
+        unit="item",
+        file=sys.stderr,
+        disable=(not progress) if progress is not None else None,
+    )
+    with JsonlWriter(layout.predictions) as writer:
+        for concept_id, concept_items in by_concept.items():
+            concept = benchmark.concepts[concept_id]
+            started = time.perf_counter()
+            try:
+                workdir = layout.workdir(concept_id)
+                workdir.mkdir(parents=True, exist_ok=True)
+                seed_globals(item_seed(config.seed, f"{concept_id}/personalize"))
+                state = method.personalize(concept, workdir)
+            except Exception as err:
+                message = f"personalize failed: {error_message(err)}"
+                summary.personalize_errors[concept_id] = message
+                personalization[concept_id] = {
+                    "status": "error",
+                    "error": message,
+                    "date": now_iso(),
+                }
+                for p in concept_items:
+                    writer.write(_record(p, config, "error", error=message))
+                    summary.errors += 1
+                    bar.update(1)
+                continue
+            personalization[concept_id] = {
+                "status": "ok",
+                "seconds": round(time.perf_counter() - started, 3),
+                "checkpoint_hash": _checkpoint_hash(method, state),
+                "date": now_iso(),
+            }
+            for p in concept_items:
+                record = _predict_one(method, state, p, items[p.id], run_dir, config)
+                writer.write(record)
+                if record["status"] == "ok":
+                    summary.ok += 1
+                else:
+                    summary.errors += 1
+                bar.update(1)
+            _release(method, state)
+    bar.close()
+    if personalization:
+        update_provenance(layout.provenance, personalization=personalization)
+    return summary
+
+
+def _item_index(benchmark: Benchmark) -> dict[str, UnderstandingItem | GenerationPrompt]:
+    index: dict[str, UnderstandingItem | GenerationPrompt] = {}
+    for pool in (benchmark.understanding, benchmark.generation):
+        for items in pool.values():
+            for item in items:
+                index[item.id] = item
+    return index
+
+
+def _checkpoint_hash(method: Any, state: Any) -> str | None:
+    fn = getattr(method, "checkpoint_hash", None)
+    if not callable(fn):
+        return None
+    try:
+        value = fn(state)
+    except Exception as err:
+        return f"error: {error_message(err)}"
+    return None if value is None else str(value)
+
+
+def _release(method: Any, state: Any) -> None:
+    """Let a method free a concept's state (optional ``release(state)``)."""
+    fn = getattr(method, "release", None)
+    if callable(fn):
+        try:
+            fn(state)
+        except Exception as err:
+            print(f"warning: {type(method).__name__}.release failed: {err}", file=sys.stderr)
+
+
+def _record(
+    p: PlanItem,
+    config: RunConfig,
+    status: str,
+    *,
+    seed: int | None = None,
+    output: str | None = None,
+    images: list[str] | None = None,
+    error: str | None = None,
+    seconds: float | None = None,
+    flipped: bool | None = None,
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": p.id,
+        "concept": p.concept,
+        "task": p.task,
+        "status": status,
+        "output": output,
+        "images": images,
+        "error": error,
+        "seed": seed if seed is not None else item_seed(config.seed, p.id),
+        "seconds": seconds,
+        "method": config.method,
+        "protocol": config.protocol,
+    }
+    if flipped is not None:
+        record["flipped"] = flipped
+    return record
+
+
+def _predict_one(
+    method: Method,
+    state: Any,
+    p: PlanItem,
+    item: UnderstandingItem | GenerationPrompt,
+    run_dir: Path,
+    config: RunConfig,
+) -> dict[str, Any]:
+    seed = item_seed(config.seed, p.id)
+    if getattr(method, "seed_global_rngs", True):
+        seed_globals(seed)
+    started = time.perf_counter()
+    flipped: bool | None = None
+    try:
+        if p.is_generation:
+            images = _generate(method, state, p, item, seed, run_dir)
+            return _record(
+                p,
+                config,
+                "ok",
+                seed=seed,
+                images=images,
+                seconds=round(time.perf_counter() - started, 4),
+            )
+        image = load_image(item.image) if getattr(item, "image", None) is not None else None
+        if image is not None and config.protocol == "legacy":
+            # Published defect 1: a random horizontal flip of the test image (seeded here).
+            flipped = random.Random(seed).random() < 0.5
+            if flipped:
+                from PIL import ImageOps
+
+                image = ImageOps.mirror(image)
+        answer = method.answer(state, item.question, image)  # type: ignore[union-attr]
+        if not isinstance(answer, str):
+            raise TypeError(f"answer() must return str, got {type(answer).__name__}")
+        return _record(
+            p,
+            config,
+            "ok",
+            seed=seed,
+            output=answer,
+            flipped=flipped,
+            seconds=round(time.perf_counter() - started, 4),
+        )
+    except Exception as err:
+        return _record(
+            p,
+            config,
+            "error",
+            seed=seed,
+            error=error_message(err),
+            flipped=flipped,
+            seconds=round(time.perf_counter() - started, 4),
+        )
+
+
+def _generate(
+    method: Method,
+    state: Any,
+    p: PlanItem,
+    item: UnderstandingItem | GenerationPrompt,
+    seed: int,
+    run_dir: Path,
+) -> list[str]:
+    from PIL import Image
+
+    images = method.generate(state, item.prompt, p.n_images, seed)  # type: ignore[union-attr]
+    if not isinstance(images, (list, tuple)):
+        raise TypeError(f"generate() must return a list of PIL images, got {type(images).__name__}")
+    bad = [type(im).__name__ for im in images if not isinstance(im, Image.Image)]
+    if bad:
+        raise TypeError(f"generate() must return PIL images, got {', '.join(sorted(set(bad)))}")
+    if len(images) != p.n_images:
+        raise ValueError(f"generate() returned {len(images)} images, expected n={p.n_images}")
+    layout = RunLayout(run_dir)
+    paths: list[str] = []
+    for k, image in enumerate(images):
+        rel = layout.image_path(p.concept, p.task, p.index, k)
+        target = run_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        image.save(target, format="PNG")
+        paths.append(rel.as_posix())
+    return paths
+
+
+def load_predictions(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """Prediction records by item id (the last record wins if a file was edited by hand)."""
+    return {r["id"]: r for r in read_records(RunLayout(run_dir).predictions) if "id" in r}

@@ -1,0 +1,120 @@
+"""The judge score of free-text answers (tasks ``vqa`` and ``text_only``).
+
+Metric ``judge`` when an OpenAI-compatible judge grades (the published protocol uses deepseek-chat),
+``judge_minilm`` for the offline MiniLM approximation; the two are never ranked together. Every
+Score carries the judge identity and prompt hash in its metadata, and unscorable items are NaN with
+the reason recorded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from unifybench.errors import ConfigError
+from unifybench.judges.base import Judge, JudgeRequest, JudgeResult
+from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput, nanmean
+
+VERSION = 1
+
+
+def judge_implementation(judge: Any) -> str:
+    """The implementation part of a judge scorer id: the model name, made safe for ids."""
+    config = getattr(judge, "config", None)
+    name = getattr(config, "model", None) or "all-minilm-l6-v2"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+def check_protocol(protocol: str) -> None:
+    if protocol not in PROTOCOLS:
+        raise ConfigError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+
+
+def result_metadata(result: JudgeResult, judge: Any) -> dict[str, Any]:
+    """JSON-serialisable facts about one judgement, for the per-item record."""
+    info = judge.info()
+    meta: dict[str, Any] = {
+        "judge": result.identity or info.identity,
+        "prompt_hash": info.prompt_hash,
+        "cached": result.cached,
+        "attempts": result.attempts,
+    }
+    if result.raw is not None:
+        meta["raw"] = result.raw
+    if result.error is not None:
+        meta["error"] = result.error
+    for key, value in result.extra.items():
+        meta[key] = value
+    return meta
+
+
+class TextJudgeScorer:
+    """Judge free-text answers of ``vqa`` and ``text_only`` items against their gold answers.
+
+    ``protocol='legacy'`` shows the judge the personal system prompt inside the question when the
+    scoring input carries one (``ScoringInput.system_prompt``; defect 4) and, for a text judge on a
+    built-in prompt, uses the ``text-legacy`` template; ``v2`` uses the ``text`` template and the
+    bare question. ``self.judge`` is the judge actually used: record ``self.judge.info()``.
+    """
+
+    tasks = frozenset({"vqa", "text_only"})
+
+    def __init__(self, judge: Judge, protocol: str) -> None:
+        check_protocol(protocol)
+        if getattr(getattr(judge, "config", None), "role", "text") != "text":
+            raise ConfigError(f"the text judge scorer needs a text judge; got {judge.identity}")
+        self.protocol = protocol
+        switch = getattr(judge, "for_protocol", None)
+        self.judge: Judge = switch(protocol) if callable(switch) else judge
+        self.metric: str = getattr(self.judge, "metric", "judge")
+        self.id: str = f"{self.metric}/{judge_implementation(self.judge)}/{protocol}@{VERSION}"
+
+    def check_ready(self) -> None:
+        """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
+        self.judge.check_ready()
+
+    def request_for(self, inp: ScoringInput) -> JudgeRequest:
+        """The judge request of one input (fields of the text templates)."""
+        item = inp.item
+        fields = {
+            "question": getattr(item, "question", ""),
+            "gold": getattr(item, "answer", ""),
+            "prediction": inp.text or "",
+            "system_prompt": "",
+        }
+        if self.protocol == "legacy":
+            fields["system_prompt"] = inp.system_prompt or ""
+        return JudgeRequest(item_id=item.id, fields=fields)
+
+    def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
+        """One Score per input; inputs without a prediction (``text is None``) are unscored."""
+        for inp in inputs:
+            if inp.item.task not in self.tasks:
+                raise ConfigError(f"{self.id} scores {sorted(self.tasks)}, not {inp.item.task!r}")
+        todo = [i for i, inp in enumerate(inputs) if inp.text is not None]
+        results = self.judge.score_many([self.request_for(inputs[i]) for i in todo]) if todo else []
+        if len(results) != len(todo):  # a judge must never drop an item
+            raise RuntimeError(f"judge returned {len(results)} results for {len(todo)} requests")
+        by_index = dict(zip(todo, results, strict=True))
+        scores: list[Score] = []
+        for i, _inp in enumerate(inputs):
+            result = by_index.get(i)
+            if result is None:
+                missing = {"error": "no prediction"}
+                scores.append(Score(math.nan, explanation="no prediction", metadata=missing))
+                continue
+            scores.append(
+                Score(
+                    value=result.value,
+                    answer=result.raw,
+                    explanation=result.error or "",
+                    metadata=result_metadata(result, self.judge),
+                )
+            )
+        return scores
+
+    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
+        """``{metric: mean of the scored items}`` (NaN when none is scored)."""
+        return {self.metric: nanmean([s.value for s in scores])}

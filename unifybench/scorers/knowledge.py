@@ -1,0 +1,143 @@
+"""The knowledge-driven generation score: a vision judge grades generated images 0 / 0.5 / 1.
+
+For each knowledge condition (a prompt of ``t2i_conditions.json`` after the first) a method makes
+several images. ``legacy`` judges 4 of them, like the published script, but chosen by a seeded
+sample (seed derived from the global seed and the item id, so resuming or sharding changes nothing);
+``v2`` judges all. Every image is a separate stateless call (the published script kept one chat for
+the whole run, defect 7). Item value = mean over its judged images; the concept value (aggregate) =
+mean over conditions; unscorable images are NaN, counted and skipped, never a division by zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections.abc import Sequence
+
+from unifybench.errors import ConfigError
+from unifybench.judges.base import Judge, JudgeRequest, JudgeResult
+from unifybench.scorers.base import Score, ScoringInput, nanmean
+from unifybench.scorers.judged import check_protocol, judge_implementation
+
+VERSION = 1
+LEGACY_IMAGES_PER_CONDITION = 4
+
+
+def item_seed(seed: int, item_id: str) -> int:
+    """A per-item seed from the global seed and the item id (stable across runs and machines)."""
+    digest = hashlib.sha256(f"{seed}:{item_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def legacy_sample(n_images: int, seed: int, item_id: str) -> list[int]:
+    """Indices of the images legacy judges: 4 of ``n_images`` (all when fewer), sorted."""
+    if n_images <= LEGACY_IMAGES_PER_CONDITION:
+        return list(range(n_images))
+    rng = random.Random(item_seed(seed, item_id))
+    return sorted(rng.sample(range(n_images), LEGACY_IMAGES_PER_CONDITION))
+
+
+class KnowledgeScorer:
+    """Judge the images of ``knowledge`` items with a vision judge (one call per image)."""
+
+    tasks = frozenset({"knowledge"})
+    metric = "judge"
+
+    def __init__(self, judge: Judge, protocol: str, seed: int = 0) -> None:
+        check_protocol(protocol)
+        config = getattr(judge, "config", None)
+        if getattr(config, "role", None) != "vision":
+            raise ConfigError(
+                f"the knowledge scorer needs a vision judge (role 'vision'); got {judge.identity}"
+            )
+        self.judge = judge
+        self.protocol = protocol
+        self.seed = seed
+        self.id: str = f"judge/{judge_implementation(judge)}-image/{protocol}@{VERSION}"
+
+    def check_ready(self) -> None:
+        """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
+        self.judge.check_ready()
+
+    def selected(self, inp: ScoringInput) -> list[int]:
+        """Indices of the input's images that are judged under this protocol."""
+        n = len(inp.images)
+        if self.protocol == "legacy":
+            return legacy_sample(n, self.seed, inp.item.id)
+        return list(range(n))
+
+    def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
+        """One Score per condition; all images of all conditions are judged in one batch."""
+        plan: list[tuple[int, int]] = []  # (input position, image index)
+        requests: list[JudgeRequest] = []
+        for pos, inp in enumerate(inputs):
+            if inp.item.task not in self.tasks:
+                raise ConfigError(f"{self.id} scores 'knowledge' items, not {inp.item.task!r}")
+            concept = inp.concept
+            fields = {
+                "concept": concept.token,
+                "info": concept.info,
+                "extra_info": "\n".join(concept.extra_info) or "(none)",
+                "prompt": getattr(inp.item, "prompt", ""),
+            }
+            for idx in self.selected(inp):
+                plan.append((pos, idx))
+                requests.append(
+                    JudgeRequest(f"{inp.item.id}#{idx}", fields, images=(inp.images[idx],))
+                )
+        results = self.judge.score_many(requests) if requests else []
+        if len(results) != len(requests):  # a judge must never drop an item
+            raise RuntimeError(f"judge returned {len(results)} results for {len(requests)}")
+        per_input: dict[int, list[tuple[int, JudgeResult]]] = {}
+        for (pos, idx), res in zip(plan, results, strict=True):
+            per_input.setdefault(pos, []).append((idx, res))
+        info = self.judge.info()
+        scores = []
+        for pos, inp in enumerate(inputs):
+            judged = per_input.get(pos, [])
+            values = [r.value for _, r in judged]
+            images = [
+                {
+                    "index": idx,
+                    "file": inp.images[idx].name,
+                    "value": None if math.isnan(r.value) else r.value,
+                    "raw": r.raw,
+                    "error": r.error,
+                    "cached": r.cached,
+                    "attempts": r.attempts,
+                }
+                for idx, r in judged
+            ]
+            unscored = sum(1 for v in values if math.isnan(v))
+            value = nanmean(values)
+            if not judged:
+                explanation = "no images to judge"
+            elif unscored == len(judged):
+                explanation = f"none of the {len(judged)} judged images could be scored"
+            elif unscored:
+                explanation = f"{unscored} of {len(judged)} judged images unscored"
+            else:
+                explanation = ""
+            scores.append(
+                Score(
+                    value=value,
+                    answer=None,
+                    explanation=explanation,
+                    metadata={
+                        "judge": info.identity,
+                        "prompt_hash": info.prompt_hash,
+                        "protocol": self.protocol,
+                        "seed": self.seed,
+                        "n_images": len(inp.images),
+                        "n_judged": len(judged),
+                        "n_unscored": unscored,
+                        "images": images,
+                    },
+                )
+            )
+        return scores
+
+    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
+        """``{"judge": mean over conditions}`` of one concept (unscored conditions skipped)."""
+        return {self.metric: nanmean([s.value for s in scores])}
