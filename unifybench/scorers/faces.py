@@ -100,13 +100,13 @@ def _how_to_get_antelopev2(model_dir: Path, reason: str) -> str:
 def download_antelopev2(model_dir: Path, timeout: float = 30.0) -> None:
     """Fetch and unpack antelopev2.zip from insightface's model-zoo release into ``model_dir``."""
     url = "https://github.com/deepinsight/insightface/releases/download/model-zoo/antelopev2.zip"
-    model_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         zip_path = Path(tmp) / "antelopev2.zip"
         with urllib.request.urlopen(url, timeout=timeout) as resp, open(zip_path, "wb") as out:
             shutil.copyfileobj(resp, out)
         with zipfile.ZipFile(zip_path) as zf:
             zf.extractall(tmp)
+        model_dir.mkdir(parents=True, exist_ok=True)
         for onnx in Path(tmp).rglob("*.onnx"):  # the zip nests antelopev2/ once
             shutil.move(str(onnx), model_dir / onnx.name)
 
