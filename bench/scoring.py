@@ -128,8 +128,7 @@ def bench_clip(model_name: str, n_prompts: int, n_refs: int, repeats: int) -> No
     import torch
     from PIL import Image
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    from tests.scorers.conftest import make_concept, make_prompt
+    from unifybench.data.records import Concept, GenerationPrompt
     from unifybench.scorers.base import ScoringInput
     from unifybench.scorers.clip import (
         ClipEncoder,
@@ -155,8 +154,27 @@ def bench_clip(model_name: str, n_prompts: int, n_refs: int, repeats: int) -> No
         root = Path(tmp)
         refs = make_images(root, n_refs, "ref", seed=1)
         gens = make_images(root, n_prompts * per_prompt, "gen", seed=2)
-        concept = make_concept(train_images=tuple(refs))
-        prompts = [make_prompt("t2i", i, text=f"a dog number {i}") for i in range(n_prompts)]
+        concept = Concept(
+            id="bo",
+            category="animal",
+            class_noun="dog",
+            info="<bo> is a dog.",
+            extra_info=(),
+            generation_type="live_subject",
+            train_images=tuple(refs),
+            test_images=(),
+        )
+        prompts = [
+            GenerationPrompt(
+                id=f"bo/t2i/{i}",
+                concept_id="bo",
+                task="t2i",
+                index=i,
+                prompt=f"a <bo> number {i}",
+                clip_text=f"a dog number {i}",
+            )
+            for i in range(n_prompts)
+        ]
         inputs = [
             ScoringInput(
                 item=p,
