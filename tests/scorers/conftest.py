@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from unifybench.data.records import Concept, GenerationPrompt, UnderstandingItem
+from unifybench.scorers.base import Score
 
 
 def make_concept(
@@ -54,6 +57,26 @@ def make_prompt(
         prompt=text.replace("dog", f"<{cid}>"),
         clip_text=text,
     )
+
+
+def json_roundtrip(scores: list[Score]) -> list[Score]:
+    """Scores as the runner stores and reads them back: strict JSON, NaN written as null."""
+
+    def clean(v: object) -> object:
+        if isinstance(v, float) and math.isnan(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x) for x in v]
+        return v
+
+    out = []
+    for s in scores:
+        raw = json.loads(json.dumps(clean(dict(s.__dict__)), allow_nan=False))
+        value = raw.pop("value")
+        out.append(Score(value=math.nan if value is None else value, **raw))
+    return out
 
 
 @pytest.fixture(autouse=True)

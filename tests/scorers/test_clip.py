@@ -20,7 +20,7 @@ from PIL import Image  # noqa: E402
 from torchvision.transforms import InterpolationMode  # noqa: E402
 from torchvision.transforms import functional as TF  # noqa: E402
 
-from tests.scorers.conftest import make_concept, make_prompt  # noqa: E402
+from tests.scorers.conftest import json_roundtrip, make_concept, make_prompt  # noqa: E402
 from unifybench.errors import ScorerUnavailable  # noqa: E402
 from unifybench.scorers.base import Score, ScoringInput  # noqa: E402
 from unifybench.scorers.clip import (  # noqa: E402
@@ -174,6 +174,8 @@ def test_unreadable_image_is_unscored_not_dropped(encoder: ClipEncoder, images, 
     assert math.isnan(empty.value)
     agg = ClipImageScorer("v2", encoder=encoder).aggregate([s, Score(math.nan)])
     assert agg["clip_i"] == pytest.approx(s.metadata["per_image"][0])
+    stored = ClipImageScorer("v2", encoder=encoder).aggregate(json_roundtrip([s, empty]))
+    assert stored == agg
 
 
 def test_hub_weights_offline_raise_quickly(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

@@ -14,7 +14,7 @@ pytest.importorskip("face_recognition_models")
 
 from PIL import Image
 
-from tests.scorers.conftest import make_concept, make_prompt
+from tests.scorers.conftest import json_roundtrip, make_concept, make_prompt
 from unifybench.errors import ScorerUnavailable
 from unifybench.scorers.base import ScoringInput
 from unifybench.scorers.faces import (
@@ -91,6 +91,9 @@ def test_no_face_dropped_in_legacy_counted_zero_in_v2(photos, dlib_embedder) -> 
     agg = v2_scorer.aggregate([v2])
     assert agg["face_detection_rate"] == pytest.approx(2 / 3)
     assert agg["face_sim_dlib"] == pytest.approx(v2.value)
+    legacy_scorer = FaceScorer("legacy", dlib_embedder)
+    assert legacy_scorer.aggregate(json_roundtrip([legacy])) == legacy_scorer.aggregate([legacy])
+    assert v2_scorer.aggregate(json_roundtrip([v2])) == agg
 
 
 def test_aggregate_equals_published_pair_grid_mean(photos, dlib_embedder) -> None:
@@ -116,6 +119,7 @@ def test_unreadable_image_and_faceless_references(photos, dlib_embedder, tmp_pat
     assert s.metadata["errors"] and "bad.png" in s.explanation
     assert s.value == pytest.approx(s.metadata["per_image"][0])  # the broken file is not a zero
     assert scorer.aggregate([s])["face_detection_rate"] == 1.0
+    assert scorer.aggregate(json_roundtrip([s])) == scorer.aggregate([s])
     _, (nor,) = score("v2", dlib_embedder, photos["none"], [photos["same"]])
     assert math.isnan(nor.value) and nor.metadata["refs_with_face"] == 0
     assert "no face found in any training image" in nor.explanation

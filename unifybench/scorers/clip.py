@@ -203,7 +203,7 @@ class ClipEncoder:
         self.tokenizer = tokenizer
         self.batch_size = batch_size
         self.weights = str(weights) if weights is not None else None
-        self._transforms = {"v2": preprocess, "legacy": legacy_transform(preprocess)}
+        self._transforms: dict[str, Callable[[Any], Any]] = {"v2": preprocess}
         self._image_cache: dict[tuple[str, str], Any] = {}
         self._text_cache: dict[str, Any] = {}
         self._hash_memo: dict[str, tuple[tuple[int, int], str]] = {}
@@ -225,6 +225,9 @@ class ClipEncoder:
 
     def transform(self, protocol: str) -> Callable[[Any], Any]:
         """The pixel pipeline of a protocol (PIL image -> normalised tensor)."""
+        if protocol not in self._transforms:
+            _check_protocol(protocol)
+            self._transforms[protocol] = legacy_transform(self.preprocess)
         return self._transforms[protocol]
 
     def _forward_images(self, batch: list[Any]) -> Any:
