@@ -238,6 +238,14 @@ class ClipEncoder:
             feats = self.model.encode_image(x).float()
             return torch.nn.functional.normalize(feats, dim=-1).cpu()
 
+    def _flush(self, pending: dict[tuple[str, str], Any]) -> None:
+        """Encode the pending preprocessed images (one batch at most) into the cache."""
+        if pending:
+            feats = self._forward_images(list(pending.values()))
+            for key, f in zip(pending, feats, strict=True):
+                self._image_cache[key] = f
+            pending.clear()
+
     def encode_image_files(self, paths: Sequence[Path], protocol: str) -> tuple[Any, list[str]]:
         """L2-normalised embeddings (N, D) of image files, cached by content hash; batched.
 
@@ -259,17 +267,14 @@ class ClipEncoder:
                         data = Path(path).read_bytes()
                     with Image.open(io.BytesIO(data)) as img:
                         pending[key] = self.transform(protocol)(img.convert("RGB"))
+                    if len(pending) >= self.batch_size:
+                        self._flush(pending)  # bounded memory: encode a full batch now
                 keys.append(key)
                 errors.append("")
             except Exception as e:  # unreadable or not an image: that image is unscored
                 keys.append(None)
                 errors.append(f"{path}: {type(e).__name__}: {e}")
-        todo = list(pending.items())
-        for start in range(0, len(todo), self.batch_size):
-            chunk = todo[start : start + self.batch_size]
-            feats = self._forward_images([t for _, t in chunk])
-            for (key, _), f in zip(chunk, feats, strict=True):
-                self._image_cache[key] = f
+        self._flush(pending)
         dim = self.embed_dim()
         rows = [
             self._image_cache[k] if k is not None else torch.full((dim,), math.nan) for k in keys
