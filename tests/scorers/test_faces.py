@@ -146,9 +146,9 @@ def test_arcface_missing_pack_is_clear_and_fast(tmp_path, monkeypatch) -> None:
 
 
 def test_arcface_broken_models_fail_at_load(tmp_path) -> None:
-    pack = tmp_path / "antelopev2"
-    pack.mkdir()
+    pack = tmp_path / "antelopev2" / "antelopev2"  # the zip's nesting is accepted
+    pack.mkdir(parents=True)
     for name in ANTELOPEV2_REQUIRED:
         (pack / name).write_bytes(b"not an onnx model")
     with pytest.raises(ScorerUnavailable, match="failed to load"):
-        ArcFaceEmbedder(model_dir=pack, download=False)
+        ArcFaceEmbedder(model_dir=pack.parent, download=False)

@@ -121,6 +121,9 @@ class ArcFaceEmbedder:
         self, model_dir: str | Path | None = None, device: str = "cpu", download: bool | None = None
     ) -> None:
         directory = Path(model_dir).expanduser() if model_dir else default_antelopev2_dir()
+        nested = directory / "antelopev2"  # antelopev2.zip unzipped in place nests one level
+        if _missing(directory) and nested.is_dir() and not _missing(nested):
+            directory = nested
         self.model_dir = directory
         if _missing(directory):
             may_download = (not _offline()) if download is None else download
