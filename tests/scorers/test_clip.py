@@ -213,3 +213,23 @@ def test_changed_file_is_re_encoded(encoder: ClipEncoder, images, tmp_path) -> N
     direct, _ = encoder.encode_image_files([images["gen"][1]], "v2")
     assert float((first - second).norm()) > 1e-3
     assert torch.allclose(second, direct)
+
+
+def test_legacy_transform_equals_published_composition(encoder: ClipEncoder, images) -> None:
+    """The published code composed: its 512 transform, Normalize(-1, 2), then CLIP preprocess
+    transforms [:2] (resize, crop) and [4:] (normalise), skipping [2:4] (to RGB, to tensor)."""
+    from torchvision import transforms as T
+
+    pre = encoder.preprocess
+    published = T.Compose(
+        [T.Normalize(mean=[-1.0, -1.0, -1.0], std=[2.0, 2.0, 2.0])]
+        + list(pre.transforms[:2])
+        + list(pre.transforms[4:])
+    )
+    to512 = T.Compose(
+        [T.Resize(512, interpolation=T.InterpolationMode.BICUBIC), T.CenterCrop((512, 512))]
+    )
+    for path in images["refs"]:
+        img = Image.open(path).convert("RGB")
+        expected = published(T.ToTensor()(to512(img)).unsqueeze(0))[0]
+        assert torch.allclose(encoder.transform("legacy")(img), expected, atol=1e-6)

@@ -152,3 +152,28 @@ def test_arcface_broken_models_fail_at_load(tmp_path) -> None:
         (pack / name).write_bytes(b"not an onnx model")
     with pytest.raises(ScorerUnavailable, match="failed to load"):
         ArcFaceEmbedder(model_dir=pack.parent, download=False)
+
+
+def test_arcface_keeps_the_largest_face_normalised() -> None:
+    """Selection logic only (the antelopev2 models cannot be had here): insightface Face records
+    as its FaceAnalysis.get returns them; the largest box wins and is L2-normalised."""
+    from insightface.app.common import Face
+
+    small = Face(bbox=np.array([0, 0, 10, 10]), embedding=np.full(512, 1.0))
+    large = Face(bbox=np.array([0, 0, 50, 40]), embedding=np.arange(512, dtype=np.float32))
+    seen: list[np.ndarray] = []
+
+    class App:  # stands in for FaceAnalysis: returns the faces it was told about
+        def get(self, bgr: np.ndarray) -> list:
+            seen.append(bgr)
+            return [small, large] if bgr.any() else []
+
+    emb = ArcFaceEmbedder.__new__(ArcFaceEmbedder)
+    emb.app = App()
+    rgb = np.zeros((8, 8, 3), dtype=np.uint8)
+    rgb[..., 0] = 255  # red in RGB
+    out = emb.embed(rgb)
+    assert seen[0][..., 2].all() and not seen[0][..., 0].any()  # handed over as BGR
+    assert out is not None and np.linalg.norm(out) == pytest.approx(1.0)
+    assert np.allclose(out, np.arange(512) / np.linalg.norm(np.arange(512)))
+    assert emb.embed(np.zeros((8, 8, 3), dtype=np.uint8)) is None
