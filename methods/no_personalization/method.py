@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 REC_ANSWERS = ("Yes.", "No.")
 IMAGE_STYLES = ("noise", "gray")
+OPEN_ANSWERS = ("echo", "plain")
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,10 @@ class NoPersonalization:
       its Rec weight is exactly 0.5.
     * Multiple-choice questions get the first option, letter and text (``"A. ..."``).
     * Open questions (VQA, text-only) get ``"I don't know: <question>"`` with the placeholder
-      replaced by "it" / "its": the answer is built from the question alone.
+      replaced by "it" / "its": the answer is built from the question alone
+      (``open_answer="echo"``, default), or just ``"I don't know."`` (``open_answer="plain"``).
+      Echoing the question earns some credit from similarity-based metrics (char BLEU, the
+      offline MiniLM judge) for restating it, as an untuned model that restates would.
     * Generation returns images that ignore the prompt: seeded uniform noise
       (``image_style="noise"``) or a flat mid-gray image (``"gray"``), ``size`` x ``size`` pixels.
       The noise depends only on ``seed`` and the image's position in the batch.
@@ -49,20 +53,35 @@ class NoPersonalization:
     name: ClassVar[str] = "no-personalization"
     capabilities: ClassVar[frozenset[str]] = frozenset({"understanding", "generation"})
 
-    def __init__(self, *, rec_answer: str = "No.", image_style: str = "noise", size: int = 512):
+    def __init__(
+        self,
+        *,
+        rec_answer: str = "No.",
+        open_answer: str = "echo",
+        image_style: str = "noise",
+        size: int = 512,
+    ):
         if rec_answer not in REC_ANSWERS:
             raise ConfigError(f"no-personalization: rec_answer must be one of {REC_ANSWERS}")
+        if open_answer not in OPEN_ANSWERS:
+            raise ConfigError(f"no-personalization: open_answer must be one of {OPEN_ANSWERS}")
         if image_style not in IMAGE_STYLES:
             raise ConfigError(f"no-personalization: image_style must be one of {IMAGE_STYLES}")
         if not isinstance(size, int) or size < 8:
             raise ConfigError(f"no-personalization: size must be an integer >= 8, got {size!r}")
         self.rec_answer = rec_answer
+        self.open_answer = open_answer
         self.image_style = image_style
         self.size = size
 
     def params(self) -> dict[str, Any]:
         """Constructor parameters, for the run's provenance record."""
-        return {"rec_answer": self.rec_answer, "image_style": self.image_style, "size": self.size}
+        return {
+            "rec_answer": self.rec_answer,
+            "open_answer": self.open_answer,
+            "image_style": self.image_style,
+            "size": self.size,
+        }
 
     def __repr__(self) -> str:
         return f"NoPersonalization({self.params()})"
@@ -83,7 +102,9 @@ class NoPersonalization:
             return self.rec_answer
         options = choice_options(question)
         if options:
-            return f"{options[0].letter}. {options[0].text}"
+            return options[0].as_answer()
+        if self.open_answer == "plain":
+            return "I don't know."
         return generic_answer(question, state.token)
 
     def generate(

@@ -10,7 +10,8 @@ baselines decide from the text. The rules, shared by all baselines in ``methods/
   word makes it an open question: "Is <bo> wearing a hat in this photo?" is *not* recognition.
   A trailing instruction sentence ("Answer with yes or no.") is ignored.
 * **Multiple choice**: at least two lettered options ``A. ...``, ``(B) ...`` or ``C) ...``, on
-  their own lines or inline.
+  their own lines or inline; or a list after "Options:" / "Choices:" ("Options: red, green, or
+  blue.").
 * Everything else is an open question (VQA or text-only).
 """
 
@@ -42,6 +43,7 @@ _INSTRUCTION = re.compile(
 )
 _PLACEHOLDER = re.compile(r"<[^<>\s]+>")
 _WORD = re.compile(r"[A-Za-z]+")
+_OPTION_LIST = re.compile(r"\b(?:options|choices)\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
 _OPTION = re.compile(r"(?:^|\s|\n)\(?([A-H])[.)]\s+(.+?)(?=(?:\s+\(?[A-H][.)]\s)|\n|$)")
 
 
@@ -88,18 +90,29 @@ def _is_presence_sentence(sentence: str, token: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Choice:
-    """One lettered option of a multiple-choice question."""
+    """One option of a multiple-choice question; ``letter`` is "" for unlettered lists."""
 
     letter: str
     text: str
 
+    def as_answer(self) -> str:
+        """How a baseline answers with this option: ``"B. text"``, or the text alone."""
+        return f"{self.letter}. {self.text}" if self.letter else self.text
+
 
 def choice_options(question: str) -> list[Choice]:
-    """The lettered options of a multiple-choice question (empty when it is not one).
+    """The options of a multiple-choice question (empty when it is not one).
 
-    Options must be consecutive letters starting at A; fewer than two means "not a choice question".
+    Lettered options must be consecutive letters starting at A; a list after "Options:" or
+    "Choices:" is split on commas, semicolons and "or" (letter ``""``). Fewer than two options
+    means "not a choice question".
     """
     text = strip_image_marker(question)
+    listed = _OPTION_LIST.search(text)
+    if listed and not _OPTION.search(listed.group(1)):
+        parts = re.split(r"\s*[,;]\s*(?:or\s+)?|\s+or\s+", listed.group(1).strip())
+        options = [Choice("", p.strip().rstrip(".?!").strip()) for p in parts if p.strip(" .?!")]
+        return options if len(options) >= 2 else []
     found = [Choice(m.group(1), m.group(2).strip().rstrip(";,")) for m in _OPTION.finditer(text)]
     options: list[Choice] = []
     for opt in found:
@@ -109,8 +122,11 @@ def choice_options(question: str) -> list[Choice]:
 
 
 def question_stem(question: str) -> str:
-    """The question without its lettered options."""
+    """The question without its options."""
     text = strip_image_marker(question)
+    listed = _OPTION_LIST.search(text)
+    if listed and choice_options(text):
+        return text[: listed.start()].strip()
     match = re.search(r"(?:^|\s|\n)\(?A[.)]\s", text)
     return text[: match.start()].strip() if match and choice_options(text) else text
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -132,24 +132,25 @@ class ProfileRetrieval:
             prototype = calibrate(kind, train, negs, PRIOR_THRESHOLDS[kind])
             if prototype is not None:
                 if kind != kinds[0]:
-                    prototype.notes.append("no face found in any training image")
+                    note = "no face found in any training image"
+                    prototype = replace(prototype, notes=[*prototype.notes, note])
                 return prototype
         return None
 
     def answer(self, state: ProfileRetrievalState, question: str, image: Image.Image | None) -> str:
         """Yes/No for recognition, an option for choice, else the best profile sentence."""
-        model = load_text_model(self.text_model)
         if is_recognition_question(question, state.token, image is not None):
             if state.prototype is None or image is None:
                 return "No."
             embedding = embed_image(image, state.prototype.kind)
             return "Yes." if state.prototype.accepts(embedding) else "No."
+        model = load_text_model(self.text_model)
         options = choice_options(question)
         if options:
             stem = question_stem(question)
             scores = state.index.rank_options([f"{stem} {o.text}" for o in options], model)
             best = options[max(range(len(options)), key=lambda i: scores[i])]
-            return f"{best.letter}. {best.text}"
+            return best.as_answer()
         sentence, _ = state.index.best(question, model)
         return sentence
 

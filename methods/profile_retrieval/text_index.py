@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 PACKAGED_MINILM = "packaged:all-MiniLM-L6-v2"
 _MODELS: dict[str, Any] = {}
 _LOCK = threading.Lock()
+_QUERIES: dict[tuple[int, str], Any] = {}
+_QUERY_CACHE_SIZE = 4096
 
 
 def minilm_location(model: str = PACKAGED_MINILM) -> str:
@@ -68,7 +70,7 @@ class ProfileIndex:
 
     def best(self, question: str, model: Any) -> tuple[str, float]:
         """The sentence nearest to ``question`` (cosine) and its similarity."""
-        query = embed(model, [normalise_for_embedding(question, self.token, self.name)])[0]
+        query = embed_query(model, normalise_for_embedding(question, self.token, self.name))
         sims = self.embeddings @ query
         best = int(sims.argmax())
         return self.sentences[best], float(sims[best])
@@ -89,6 +91,17 @@ def embed(model: Any, texts: list[str]) -> np.ndarray:
     import numpy as np
 
     return np.asarray(model.encode(texts, normalize_embeddings=True), dtype=np.float32)
+
+
+def embed_query(model: Any, text: str) -> np.ndarray:
+    """One text's embedding, memoised per model (benchmark questions repeat across images)."""
+    key = (id(model), text)
+    cached = _QUERIES.get(key)
+    if cached is None:
+        if len(_QUERIES) >= _QUERY_CACHE_SIZE:
+            _QUERIES.clear()
+        cached = _QUERIES[key] = embed(model, [text])[0]
+    return cached
 
 
 def build_index(info: str, extra_info: tuple[str, ...], token: str, model: Any) -> ProfileIndex:

@@ -49,6 +49,8 @@ def test_no_personalization_open_answer_knows_nothing(photos, tmp_path) -> None:
     assert isinstance(reply, str)
     assert reply == "I don't know: what is its favourite colour?"
     assert "teal" not in reply and "<ann>" not in reply
+    plain = NoPersonalization(open_answer="plain")
+    assert plain.answer(state, "What is <ann>'s favourite colour?", None) == "I don't know."
     # an attribute question about an image is open, not recognition
     attr = method.answer(state, "Is <ann> wearing a hat in this photo?", photos.others[0])
     assert attr.startswith("I don't know")
@@ -79,6 +81,8 @@ def test_no_personalization_images_are_seeded_noise(photos, tmp_path) -> None:
 def test_no_personalization_rejects_bad_params() -> None:
     with pytest.raises(ConfigError, match="rec_answer"):
         NoPersonalization(rec_answer="maybe")
+    with pytest.raises(ConfigError, match="open_answer"):
+        NoPersonalization(open_answer="guess")
     with pytest.raises(ConfigError, match="image_style"):
         NoPersonalization(image_style="art")
 

@@ -64,6 +64,15 @@ def test_choice_options_separated_by_semicolons() -> None:
     assert [o.text for o in options] == ["a hat", "a scarf", "boots."]
 
 
+def test_choice_options_listed_after_options_colon() -> None:
+    question = "Where does <c> sleep? Options: on the sofa, in a red basket, or in a box."
+    options = choice_options(question)
+    assert [o.text for o in options] == ["on the sofa", "in a red basket", "in a box"]
+    assert options[1].as_answer() == "in a red basket"
+    assert question_stem(question) == "Where does <c> sleep?"
+    assert choice_options("What is it? Options: only one.") == []
+
+
 def test_not_a_choice_question() -> None:
     assert choice_options("Is <bo> a dog?") == []
     assert choice_options("What is written on plan B. of the map?") == []
