@@ -219,6 +219,7 @@ def _run_predictions(
                     "status": "ok",
                     "seconds": round(time.perf_counter() - started, 3),
                     "checkpoint_hash": _checkpoint_hash(method, state),
+                    "system_prompt": _system_prompt(method, state),
                     "date": now_iso(),
                 }
             )
@@ -257,6 +258,23 @@ def _checkpoint_hash(method: Any, state: Any) -> str | None:
     except Exception as err:
         return f"error: {error_message(err)}"
     return None if value is None else str(value)
+
+
+def _system_prompt(method: Any, state: Any) -> str | None:
+    """The personal system prompt a method puts before questions (``system_prompt(state)``).
+
+    Recorded so the legacy text judge can show it to the judge as the published script did
+    (defect 4), without the scoring stage ever needing the method.
+    """
+    fn = getattr(method, "system_prompt", None)
+    if not callable(fn):
+        return None
+    try:
+        value = fn(state)
+    except Exception as err:
+        print(f"warning: {type(method).__name__}.system_prompt failed: {err}", file=sys.stderr)
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _release(method: Any, state: Any) -> None:

@@ -21,7 +21,7 @@ from unifybench.runner.jsonl import JsonlWriter, read_records, repair, rewrite
 from unifybench.runner.layout import RunLayout
 from unifybench.runner.lock import run_lock
 from unifybench.runner.predict import error_message, load_predictions
-from unifybench.runner.provenance import now_iso, record_session
+from unifybench.runner.provenance import now_iso, personalization_records, record_session
 from unifybench.scorers.base import Score, ScoringInput
 
 if TYPE_CHECKING:
@@ -185,6 +185,10 @@ def _run_scoring(
         disable=(not progress) if progress is not None else None,
     )
     items = _item_index(benchmark)
+    system_prompts = {
+        concept: record.get("system_prompt")
+        for concept, record in personalization_records(layout.personalization).items()
+    }
     with JsonlWriter(layout.scores) as writer:
         for scorer, judge, pending in work:
             bar.set_postfix_str(scorer.id)
@@ -195,7 +199,14 @@ def _run_scoring(
                 for start in range(0, len(preds), batch_size):
                     chunk = preds[start : start + batch_size]
                     for record in _score_chunk(
-                        scorer, judge, chunk, benchmark, items, run_dir, concept_id
+                        scorer,
+                        judge,
+                        chunk,
+                        benchmark,
+                        items,
+                        run_dir,
+                        concept_id,
+                        system_prompts.get(concept_id),
                     ):
                         writer.write(record)
                         if record["status"] == "ok":
@@ -257,6 +268,7 @@ def _score_chunk(
     items: dict[str, Any],
     run_dir: Path,
     concept_id: str,
+    system_prompt: str | None = None,
 ) -> list[dict[str, Any]]:
     bases = [{"id": p["id"], "concept": p["concept"], "task": p["task"]} for p in chunk]
     try:
@@ -271,6 +283,7 @@ def _score_chunk(
                     concept=concept,
                     text=p.get("output"),
                     images=tuple(run_dir / rel for rel in (p.get("images") or ())),
+                    system_prompt=system_prompt,
                 )
             )
         scores = scorer.score(inputs)
