@@ -344,3 +344,18 @@ def test_a_live_writer_locks_the_run_dir_and_a_dead_one_does_not(tiny, tmp_path)
 
 def result_commit(outcome: api.RunOutcome) -> str | None:
     return outcome.result.provenance.git_commit
+
+
+def test_method_kind_reaches_the_result(tiny, tmp_path):
+    class Reference(EchoMethod):
+        name = "echo-reference"
+        kind = "reference"
+
+    class Confused(EchoMethod):
+        name = "echo-confused"
+        kind = "oracle"
+
+    assert _run(EchoMethod(), tiny, tmp_path / "a").result.method.kind == "method"
+    assert _run(Reference(), tiny, tmp_path / "b").result.method.kind == "reference"
+    with pytest.raises(ConfigError, match="kind='oracle'"):
+        _run(Confused(), tiny, tmp_path / "c")

@@ -381,6 +381,7 @@ def build_submission(
             params=method.get("params", config.params),
             checkpoint_hash=_combined_hash(hashes),
             paper=getattr_paper(method),
+            kind=method.get("kind", "method"),
         ),
         benchmark=BenchmarkInfo(
             dataset=config.dataset or config.data,

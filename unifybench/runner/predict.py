@@ -64,6 +64,17 @@ def error_message(err: BaseException) -> str:
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
 
 
+def method_kind(method: Any) -> str:
+    """'method', or what a method declares itself (class attr ``kind``): 'baseline', 'reference'."""
+    kind = getattr(method, "kind", "method")
+    if kind not in ("method", "baseline", "reference"):
+        raise ConfigError(
+            f"method {type(method).__name__} declares kind={kind!r}; "
+            "expected 'method', 'baseline' or 'reference'"
+        )
+    return kind
+
+
 def method_capabilities(method: Any) -> frozenset[str]:
     """The capabilities a method declares; a ConfigError when it declares none."""
     caps = getattr(method, "capabilities", None)
@@ -165,6 +176,7 @@ def _run_predictions(
             "version": str(getattr(method, "version", "") or ""),
             "params": method_params(method, config.params),
             "capabilities": sorted(method_capabilities(method)),
+            "kind": method_kind(method),
             "paper": getattr(method, "paper", None)
             if isinstance(getattr(method, "paper", None), str)
             else None,
