@@ -14,13 +14,12 @@ Nothing heavy is imported here; methods, scorers and judges import what they nee
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from unifybench.errors import ConfigError
+from unifybench.errors import ConfigError, UnifyBenchError
 from unifybench.runner.setup import ScoringOptions
 
 if TYPE_CHECKING:
@@ -79,7 +78,8 @@ def _load(
             from unifybench.data.manifest import manifest_hash
 
             digest: str | None = manifest_hash(data)
-        except ImportError:
+        except (ImportError, UnifyBenchError):
+            # A Benchmark built in memory (tests, notebooks) may have no files to hash.
             digest = None
         return data, str(data.root), digest
     return load_data(data, concepts)
@@ -112,7 +112,7 @@ def predict(
     """
     from unifybench.runner.config import RunConfig
     from unifybench.runner.predict import run_predictions
-    from unifybench.runner.setup import is_sample
+    from unifybench.runner.setup import dataset_name, is_sample
 
     if protocol not in ("legacy", "v2"):
         raise ConfigError(f"unknown protocol '{protocol}'; use legacy or v2")
@@ -134,7 +134,9 @@ def predict(
     from unifybench.runner.executors import close_executor, make_executor
 
     runner = make_executor(executor, **executor_options)
-    benchmark, source, digest = _load(data, concept_list)
+    # The whole dataset is loaded (metadata only) and hashed; --concepts selects at planning, so
+    # a run can grow by concepts without its data hash changing.
+    benchmark, source, digest = _load(data, None)
     outcomes = []
     for spec in method_list:
         method, name, given = _instantiate(spec, params or {})
@@ -143,7 +145,7 @@ def predict(
             method=name,
             params=given,
             data=source,
-            dataset=benchmark.name,
+            dataset=dataset_name(benchmark),
             revision=benchmark.revision,
             manifest_hash=digest,
             sample=is_sample(benchmark),
@@ -173,7 +175,11 @@ def _instantiate(spec: str | Method, params: dict[str, Any]) -> tuple[Method, st
     from unifybench.method import create_method
 
     if isinstance(spec, str):
-        return create_method(spec, **params), spec, dict(params)
+        method = create_method(spec, **params)
+        # A "module:Class" spec is named by the class's own ``name`` when it has one.
+        own = getattr(method, "name", None)
+        name = own if ":" in spec and isinstance(own, str) and own else spec
+        return method, name, dict(params)
     name = getattr(spec, "name", None) or type(spec).__name__
     return spec, str(name), {}
 
@@ -187,6 +193,7 @@ def score(
     data: str | Path | Benchmark | None = None,
     missing_judge: str = "error",
     progress: bool | None = None,
+    report: bool = True,
     **options: Any,
 ) -> ScoreSummary:
     """Score a run's saved predictions; never calls the method.
@@ -208,8 +215,9 @@ def score(
     if scorers is None:
         setup = build_scoring(opts, config.tasks, missing_judge=missing_judge)
         scorers, skipped, judges = setup.scorers, setup.skipped, setup.judges
-    report_skipped(skipped)
-    benchmark, _, _ = _load(data if data is not None else config.data, config.concepts or None)
+    if report:
+        report_skipped(skipped)
+    benchmark, _, _ = _load(data if data is not None else config.data, None)
     return run_scoring(
         run_dir,
         benchmark,
@@ -246,6 +254,7 @@ def run(
     missing_judge: str = "error",
     progress: bool | None = None,
     summary: bool = False,
+    report: bool = True,
     executor: str | Any = "local",
     **options: Any,
 ) -> list[RunOutcome]:
@@ -266,6 +275,10 @@ def run(
         wanted = _as_list(tasks) or list(ALL_TASKS)
         setup = build_scoring(opts, wanted, missing_judge=missing_judge)
         scorers, skipped, judges = setup.scorers, setup.skipped, setup.judges
+    if report:
+        from unifybench.runner.setup import report_skipped
+
+        report_skipped(skipped)
     outcomes = predict(
         methods,
         data=data,
@@ -292,6 +305,7 @@ def run(
             data=data if data is not None else config.data,
             progress=progress,
             protocol=protocol,
+            report=False,
         )
         outcome.result = aggregate(outcome.run_dir, scorers=scorers)
         if summary:
@@ -369,7 +383,3 @@ def _submission(run: str | Path | Submission) -> Submission:
     if isinstance(run, Submission):
         return run
     return load_result(Path(run))
-
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr)

@@ -11,9 +11,10 @@ method for what it declares. Prompts and questions contain the concept placehold
 what a method does with it is its own business.
 
 Optional hooks, used when present: ``params() -> dict`` (recorded in provenance),
-``checkpoint_hash(state) -> str`` (per concept), ``release(state)`` (free memory), class attributes
-``version`` and ``paper``, and ``seed_global_rngs = False`` to skip the runner's per-item seeding
-of random / numpy / torch. See docs/own-method.md.
+``checkpoint_hash(state) -> str`` (per concept), ``release(state)`` (free memory),
+``system_prompt(state) -> str`` (shown to the legacy text judge), class attributes ``version``,
+``paper`` and ``kind`` ("method", "baseline" or "reference"), and ``seed_global_rngs = False`` to
+skip the runner's per-item seeding of random / numpy / torch. See docs/own-method.md.
 
 Methods register by name with :func:`register_method`, or from other packages through the entry
 point group ``unifybench.methods`` (``name = "package.module:Class"``). Built-in methods are listed

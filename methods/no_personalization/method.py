@@ -52,6 +52,7 @@ class NoPersonalization:
 
     name: ClassVar[str] = "no-personalization"
     capabilities: ClassVar[frozenset[str]] = frozenset({"understanding", "generation"})
+    kind: ClassVar[str] = "baseline"  # the floor every board needs
 
     def __init__(
         self,

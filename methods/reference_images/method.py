@@ -53,6 +53,7 @@ class ReferenceImages:
 
     name: ClassVar[str] = "reference-images"
     capabilities: ClassVar[frozenset[str]] = frozenset({"generation"})
+    kind: ClassVar[str] = "reference"  # real images, not a method: shown on boards, never ranked
 
     def __init__(self, *, size: int = 512):
         if not isinstance(size, int) or size < 8:

@@ -14,7 +14,7 @@ import torch
 from methods.showo.attention import mmu_mask, omni_mask
 from methods.showo.config import ShowoConfig, resolve_config
 from methods.showo.magvit import MAGVITv2
-from methods.showo.model import ConceptRows, ShowoLM, read_state_dict
+from methods.showo.model import ConceptRows, ShowoLM
 from methods.showo.prompting import SpecialIds, chat_prompt, mmu_prefix, t2i_sequence
 from methods.showo.schedule import mask_lowest_confidence, num_masked_after
 
@@ -86,7 +86,7 @@ class ShowoBackbone:
         if lm_dir is not None:
             lm.load_published(lm_dir)
         if vq_dir is not None:
-            vq.load_state_dict(read_state_dict(vq_dir), strict=True)
+            vq.load_published(vq_dir)
         lm.to(dtype=dt).eval().requires_grad_(False)
         vq.eval().requires_grad_(False)
         if len(tokenizer) != config.llm_vocab_size + config.num_new_special_tokens:

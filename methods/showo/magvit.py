@@ -225,6 +225,19 @@ class MAGVITv2(nn.Module):
         self.decoder = Decoder(self.cfg)
         self.quantize = LookupFreeQuantizer(self.cfg.z_channels)
 
+    def load_published(self, folder) -> None:
+        """Load a ``showlab/magvitv2`` folder; only the fixed quantiser buffers may be absent."""
+        from methods.showo.model import read_state_dict
+        from unifybench.errors import ConfigError
+
+        missing, unexpected = self.load_state_dict(read_state_dict(folder), strict=False)
+        missing = [k for k in missing if k not in ("quantize.embedding", "quantize.power_vals")]
+        if missing or unexpected:
+            raise ConfigError(
+                f"checkpoint in {folder} does not match MAGVIT-v2: "
+                f"missing {missing[:5]}, unexpected {unexpected[:5]}"
+            )
+
     @torch.no_grad()
     def get_code(self, pixels: torch.Tensor) -> torch.Tensor:
         """Images in [-1, 1], (B, 3, H, W) -> codes (B, (H/f)*(W/f))."""

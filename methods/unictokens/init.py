@@ -80,12 +80,9 @@ def _arcface_mean(image_paths: list[Path], model_dir: Path | None) -> torch.Tens
     import cv2
     from insightface.app import FaceAnalysis
 
-    if model_dir is None:
-        raise FileNotFoundError("no face_model_dir given for antelopev2")
-    root = Path(model_dir)
-    if not (root / "models" / "antelopev2").is_dir():
-        raise FileNotFoundError(f"{root}/models/antelopev2 not found")
-    app = FaceAnalysis(name="antelopev2", root=str(root), providers=["CPUExecutionProvider"])
+    root = _insightface_root(model_dir)
+    providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    app = FaceAnalysis(name="antelopev2", root=str(root), providers=providers)
     app.prepare(ctx_id=0, det_size=(640, 640))
     embs = []
     for p in image_paths:
@@ -95,6 +92,24 @@ def _arcface_mean(image_paths: list[Path], model_dir: Path | None) -> torch.Tens
             big = max(faces, key=lambda f: (f.bbox[2] - f.bbox[0]) * (f.bbox[3] - f.bbox[1]))
             embs.append(torch.from_numpy(np.asarray(big.embedding, dtype=np.float32)))
     return torch.stack(embs).mean(0) if embs else None
+
+
+def _insightface_root(model_dir: Path | None) -> Path:
+    """InsightFace's ``root`` for ``model_dir``: a root holding ``models/antelopev2``, or the folder
+    of the ONNX files itself (then linked under a temporary root)."""
+    import tempfile
+
+    if model_dir is None:
+        raise FileNotFoundError("no face_model_dir given for antelopev2")
+    folder = Path(model_dir).expanduser()
+    if (folder / "models" / "antelopev2").is_dir():
+        return folder
+    if any(folder.glob("*.onnx")):
+        root = Path(tempfile.mkdtemp(prefix="antelopev2-"))
+        (root / "models").mkdir()
+        (root / "models" / "antelopev2").symlink_to(folder.resolve(), target_is_directory=True)
+        return root
+    raise FileNotFoundError(f"{folder}: neither models/antelopev2/ nor *.onnx files")
 
 
 def _dlib_mean(image_paths: list[Path]) -> torch.Tensor | None:

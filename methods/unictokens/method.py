@@ -58,6 +58,8 @@ class UniCTokens:
 
     name: ClassVar[str] = "unictokens"
     capabilities: ClassVar[frozenset[str]] = frozenset({"understanding", "generation"})
+    version: ClassVar[str] = "1"
+    paper: ClassVar[str] = "arXiv:2505.14671 (UniCTokens, NeurIPS 2025)"
 
     def __init__(self, **params: Any) -> None:
         self.p = UniCTokensParams.from_kwargs(**params)
@@ -140,7 +142,57 @@ class UniCTokens:
         """Import released rows (``checkpoint_dir``) or train the three stages into ``workdir``."""
         if self.p.checkpoint_dir is not None:
             return self.import_checkpoint(concept, self.p.checkpoint_dir, self.p.checkpoint_epoch)
+        if self.p.reuse_workdir:
+            done = self.reuse_trained(concept, Path(workdir))
+            if done is not None:
+                return done
         return self.train(concept, Path(workdir))
+
+    def _training_key(self) -> dict[str, Any]:
+        """Parameters that change training results (a finished run is reused only if equal)."""
+        skip = {
+            "device",
+            "checkpoint_dir",
+            "checkpoint_epoch",
+            "reuse_workdir",
+            "gen_batch_size",
+            "output_size",
+            "max_new_tokens",
+        }
+        return {k: v for k, v in self.p.to_json().items() if k not in skip}
+
+    def reuse_trained(self, concept: Concept, workdir: Path) -> UniCTokensState | None:
+        """A finished training of ``concept`` in ``workdir`` with the same parameters, or None.
+
+        Lets an interrupted run resume without retraining concepts already done; the rows are
+        checked against the sha256 recorded when they were trained.
+        """
+        from methods.unictokens.checkpoint import load_epoch
+
+        record_path = workdir / "unictokens_state.json"
+        if not record_path.is_file():
+            return None
+        try:
+            record = json.loads(record_path.read_text())
+            final = record["final_checkpoint"]
+            if record.get("training_params") != self._training_key():
+                return None
+            _, weights = load_epoch(workdir / final["folder"], int(final["epoch"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if weights.digest() != record.get("checkpoint_sha256"):
+            return None
+        self.rows_for(weights)
+        return UniCTokensState(
+            concept_id=concept.id,
+            concept_token=concept.token,
+            weights=weights,
+            stage=int(record["stage"]),
+            source=f"trained (reused from {workdir})",
+            losses=record.get("losses", {}),
+            notes=[*record.get("notes", []), "reused a finished training from the work folder"],
+            face_init=record.get("face_init"),
+        )
 
     def answer(self, state: UniCTokensState, question: str, image: Image.Image | None) -> str:
         """Greedy answer with the personal system prompt (published inference prompt)."""
@@ -154,6 +206,17 @@ class UniCTokens:
             max_new_tokens=self.p.max_new_tokens,
         )
         return out.replace(CONCEPT_SLOT, state.concept_token)
+
+    def system_prompt(self, state: UniCTokensState) -> str:
+        """The personal system prompt put before every question (shown to legacy judges)."""
+        return system_prompt(state.concept_token, self.counts, state.stage)
+
+    def release(self, state: UniCTokensState) -> None:
+        """Nothing to free per concept (rows live in the state); return cached GPU memory."""
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
 
     def generation_prompt(self, state: UniCTokensState, prompt: str) -> str:
         """The prompt as the model sees it: the concept replaced by ``<token_0..23> <c>``."""
@@ -295,6 +358,7 @@ class UniCTokens:
         losses["stage1_eval_after"] = trainer.eval_mmu_loss(mmu, sys1)
         losses["stage1_epochs"] = r1.epoch_losses
         stage, final = 1, r1.snapshots[max(r1.snapshots)]
+        final_at = {"folder": "stage_1", "epoch": max(r1.snapshots)}
         face_backend = None
 
         if self.p.stages >= 2:
@@ -327,6 +391,7 @@ class UniCTokens:
             )
             losses["stage2_epochs"] = r2.epoch_losses
             stage, final = 2, r2.snapshots[max(r2.snapshots)]
+            final_at = {"folder": "stage_2", "epoch": max(r2.snapshots)}
 
             if self.p.stages >= 3 and c.understanding:
                 n3 = c.rows_after(3)
@@ -366,6 +431,7 @@ class UniCTokens:
                 )
                 losses["stage3_epochs"] = r3.epoch_losses
                 stage, final = 3, r3.snapshots[max(r3.snapshots)]
+                final_at = {"folder": "stage_3", "epoch": max(r3.snapshots)}
 
         state = UniCTokensState(
             concept_id=concept.id,
@@ -378,7 +444,12 @@ class UniCTokens:
             face_init=face_backend,
         )
         workdir.mkdir(parents=True, exist_ok=True)
-        (workdir / "unictokens_state.json").write_text(json.dumps(state.summary(), indent=2) + "\n")
+        record = {
+            **state.summary(),
+            "final_checkpoint": final_at,
+            "training_params": self._training_key(),
+        }
+        (workdir / "unictokens_state.json").write_text(json.dumps(record, indent=2) + "\n")
         return state
 
 

@@ -29,6 +29,7 @@ class UniCTokensParams:
     seed: int = 0  # data order, augmentation, masking
     checkpoint_dir: Path | None = None  # import released concept rows instead of training
     checkpoint_epoch: int | None = None  # default: highest saved epoch
+    reuse_workdir: bool = True  # a finished training in the work folder is loaded, not redone
     stages: int = 3
     n_shared: int = 16
     n_generation: int = 8

@@ -76,6 +76,13 @@ def test_same_result_as_local(runs: tuple[Path, dict[str, Any]]) -> None:
     provenance = json.loads((out / "ray/provenance.json").read_text(encoding="utf-8"))
     assert set(provenance["personalization"]) == {"astro", "chelsea", "cup"}
 
+    def personalization(run: Path) -> list[tuple]:
+        keys = ("concept", "status", "checkpoint_hash", "system_prompt")
+        lines = (run / "personalization.jsonl").read_text(encoding="utf-8").splitlines()
+        return sorted(tuple(json.loads(line).get(k) for k in keys) for line in lines)
+
+    assert personalization(out / "ray") == personalization(out / "local")
+
 
 def test_killed_worker_is_retried_without_duplicates(runs: tuple[Path, dict[str, Any]]) -> None:
     out, _ = runs

@@ -313,3 +313,12 @@ def tiny_benchmark(root: Path) -> Benchmark:
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class SystemPromptMethod(EchoMethod):
+    """EchoMethod with a personal system prompt of raw token strings, like UniCTokens."""
+
+    name: ClassVar[str] = "echo-system-prompt"
+
+    def system_prompt(self, state: dict[str, Any]) -> str:
+        return f"<{state['concept']}> is <token_0><token_1>.\n"

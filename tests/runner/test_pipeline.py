@@ -83,6 +83,7 @@ def test_end_to_end_writes_all_stage_files(tiny, tmp_path):
     assert "detection_rate" in result.results["t2i"]["face_sim_dlib"].extra
     assert result.concepts == {"ann": "human", "cup": "object"}
     assert result.benchmark.judges[0].identity == "test/fake-judge@0000"
+    assert result.benchmark.dataset == "unifybench-tiny-test" and result.benchmark.sample is False
 
 
 def test_mean_over_concepts_and_seeded_ci(tiny, tmp_path):
@@ -259,6 +260,10 @@ def test_provenance_recorded_and_no_secret_in_run_dir(tiny, tmp_path, monkeypatc
     assert prov["method"]["params"] == {"kind": "echo", "size": 3}
     assert prov["seed"] == 7 and prov["protocol"] == "v2"
     assert prov["packages"]["pydantic"]
+    assert [x["stage"] for x in prov["sessions"]] == ["predict", "score"]
+    if (Path(__file__).resolve().parents[2] / ".git").exists():  # a git checkout: commit recorded
+        assert len(prov["git_commit"]) == 40 and isinstance(prov["git_dirty"], bool)
+        assert result_commit(outcome) == prov["git_commit"]
     assert prov["personalization"]["ann"]["checkpoint_hash"] == "echo-ann"
     assert prov["scoring"]["judges"][0]["identity"] == "test/fake-judge@0000"
     assert "weight/test-exact/v2@1" in prov["scoring"]["scorers"]
@@ -314,3 +319,43 @@ def test_frames_for_notebooks(tiny, tmp_path):
     per = api.per_concept_frame(outcome.result)
     assert set(per[per.task == "rec"].concept) == {"ann", "cup"}
     assert set(per.category) == {"human", "object"}
+
+
+def test_a_live_writer_locks_the_run_dir_and_a_dead_one_does_not(tiny, tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    run_dir = tmp_path / "echo"
+    run_dir.mkdir()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (run_dir / ".lock").write_text(f"{sleeper.pid} {socket.gethostname()}")
+        with pytest.raises(ConfigError, match=f"process {sleeper.pid}"):
+            api.predict(EchoMethod(), data=tiny, out=tmp_path, tasks="rec", progress=False)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    # The holder is gone (as after a SIGKILL): the lock is taken over and released at the end.
+    api.predict(EchoMethod(), data=tiny, out=tmp_path, tasks="rec", progress=False)
+    assert not (run_dir / ".lock").exists()
+    assert len(read_jsonl(run_dir / "predictions.jsonl")) == 8
+
+
+def result_commit(outcome: api.RunOutcome) -> str | None:
+    return outcome.result.provenance.git_commit
+
+
+def test_method_kind_reaches_the_result(tiny, tmp_path):
+    class Reference(EchoMethod):
+        name = "echo-reference"
+        kind = "reference"
+
+    class Confused(EchoMethod):
+        name = "echo-confused"
+        kind = "oracle"
+
+    assert _run(EchoMethod(), tiny, tmp_path / "a").result.method.kind == "method"
+    assert _run(Reference(), tiny, tmp_path / "b").result.method.kind == "reference"
+    with pytest.raises(ConfigError, match="kind='oracle'"):
+        _run(Confused(), tiny, tmp_path / "c")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from unifybench.data.records import Concept, GenerationPrompt, UnderstandingItem
+from unifybench.scorers.base import Score
 
 
 def make_concept(
@@ -56,6 +59,47 @@ def make_prompt(
     )
 
 
+def json_roundtrip(scores: list[Score]) -> list[Score]:
+    """Scores as the runner stores and reads them back: strict JSON, NaN written as null."""
+
+    def clean(v: object) -> object:
+        if isinstance(v, float) and math.isnan(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x) for x in v]
+        return v
+
+    out = []
+    for s in scores:
+        raw = json.loads(json.dumps(clean(dict(s.__dict__)), allow_nan=False))
+        value = raw.pop("value")
+        out.append(Score(value=math.nan if value is None else value, **raw))
+    return out
+
+
 @pytest.fixture(autouse=True)
 def _offline_hub(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> object:
+    """One intra-op thread while a scorer test runs (restored after).
+
+    The test machines are small and shared: with several threads each tiny tensor op waits for
+    busy cores (measured ~40 ms instead of 0.04 ms per op). Values do not depend on it.
+    """
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield None
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield None
+    finally:
+        torch.set_num_threads(before)

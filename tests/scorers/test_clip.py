@@ -20,7 +20,7 @@ from PIL import Image  # noqa: E402
 from torchvision.transforms import InterpolationMode  # noqa: E402
 from torchvision.transforms import functional as TF  # noqa: E402
 
-from tests.scorers.conftest import make_concept, make_prompt  # noqa: E402
+from tests.scorers.conftest import json_roundtrip, make_concept, make_prompt  # noqa: E402
 from unifybench.errors import ScorerUnavailable  # noqa: E402
 from unifybench.scorers.base import Score, ScoringInput  # noqa: E402
 from unifybench.scorers.clip import (  # noqa: E402
@@ -174,6 +174,8 @@ def test_unreadable_image_is_unscored_not_dropped(encoder: ClipEncoder, images, 
     assert math.isnan(empty.value)
     agg = ClipImageScorer("v2", encoder=encoder).aggregate([s, Score(math.nan)])
     assert agg["clip_i"] == pytest.approx(s.metadata["per_image"][0])
+    stored = ClipImageScorer("v2", encoder=encoder).aggregate(json_roundtrip([s, empty]))
+    assert stored == agg
 
 
 def test_hub_weights_offline_raise_quickly(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -196,3 +198,38 @@ def test_local_weights_file_errors_are_clear(tmp_path) -> None:
     corrupt.write_bytes(b"\x00" * 64)
     with pytest.raises(ScorerUnavailable, match=r"corrupt\.bin"):
         ClipEncoder(weights=corrupt)
+
+
+def test_changed_file_is_re_encoded(encoder: ClipEncoder, images, tmp_path) -> None:
+    import os
+
+    path = tmp_path / "gen.png"
+    Image.open(images["gen"][0]).save(path)
+    first, _ = encoder.encode_image_files([path], "v2")
+    Image.open(images["gen"][1]).save(path)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    second, _ = encoder.encode_image_files([path], "v2")
+    direct, _ = encoder.encode_image_files([images["gen"][1]], "v2")
+    assert float((first - second).norm()) > 1e-3
+    assert torch.allclose(second, direct)
+
+
+def test_legacy_transform_equals_published_composition(encoder: ClipEncoder, images) -> None:
+    """The published code composed: its 512 transform, Normalize(-1, 2), then CLIP preprocess
+    transforms [:2] (resize, crop) and [4:] (normalise), skipping [2:4] (to RGB, to tensor)."""
+    from torchvision import transforms as T
+
+    pre = encoder.preprocess
+    published = T.Compose(
+        [T.Normalize(mean=[-1.0, -1.0, -1.0], std=[2.0, 2.0, 2.0])]
+        + list(pre.transforms[:2])
+        + list(pre.transforms[4:])
+    )
+    to512 = T.Compose(
+        [T.Resize(512, interpolation=T.InterpolationMode.BICUBIC), T.CenterCrop((512, 512))]
+    )
+    for path in images["refs"]:
+        img = Image.open(path).convert("RGB")
+        expected = published(T.ToTensor()(to512(img)).unsqueeze(0))[0]
+        assert torch.allclose(encoder.transform("legacy")(img), expected, atol=1e-6)

@@ -14,7 +14,7 @@ pytest.importorskip("face_recognition_models")
 
 from PIL import Image
 
-from tests.scorers.conftest import make_concept, make_prompt
+from tests.scorers.conftest import json_roundtrip, make_concept, make_prompt
 from unifybench.errors import ScorerUnavailable
 from unifybench.scorers.base import ScoringInput
 from unifybench.scorers.faces import (
@@ -91,6 +91,9 @@ def test_no_face_dropped_in_legacy_counted_zero_in_v2(photos, dlib_embedder) -> 
     agg = v2_scorer.aggregate([v2])
     assert agg["face_detection_rate"] == pytest.approx(2 / 3)
     assert agg["face_sim_dlib"] == pytest.approx(v2.value)
+    legacy_scorer = FaceScorer("legacy", dlib_embedder)
+    assert legacy_scorer.aggregate(json_roundtrip([legacy])) == legacy_scorer.aggregate([legacy])
+    assert v2_scorer.aggregate(json_roundtrip([v2])) == agg
 
 
 def test_aggregate_equals_published_pair_grid_mean(photos, dlib_embedder) -> None:
@@ -116,6 +119,7 @@ def test_unreadable_image_and_faceless_references(photos, dlib_embedder, tmp_pat
     assert s.metadata["errors"] and "bad.png" in s.explanation
     assert s.value == pytest.approx(s.metadata["per_image"][0])  # the broken file is not a zero
     assert scorer.aggregate([s])["face_detection_rate"] == 1.0
+    assert scorer.aggregate(json_roundtrip([s])) == scorer.aggregate([s])
     _, (nor,) = score("v2", dlib_embedder, photos["none"], [photos["same"]])
     assert math.isnan(nor.value) and nor.metadata["refs_with_face"] == 0
     assert "no face found in any training image" in nor.explanation
@@ -142,9 +146,34 @@ def test_arcface_missing_pack_is_clear_and_fast(tmp_path, monkeypatch) -> None:
 
 
 def test_arcface_broken_models_fail_at_load(tmp_path) -> None:
-    pack = tmp_path / "antelopev2"
-    pack.mkdir()
+    pack = tmp_path / "antelopev2" / "antelopev2"  # the zip's nesting is accepted
+    pack.mkdir(parents=True)
     for name in ANTELOPEV2_REQUIRED:
         (pack / name).write_bytes(b"not an onnx model")
     with pytest.raises(ScorerUnavailable, match="failed to load"):
-        ArcFaceEmbedder(model_dir=pack, download=False)
+        ArcFaceEmbedder(model_dir=pack.parent, download=False)
+
+
+def test_arcface_keeps_the_largest_face_normalised() -> None:
+    """Selection logic only (the antelopev2 models cannot be had here): insightface Face records
+    as its FaceAnalysis.get returns them; the largest box wins and is L2-normalised."""
+    from insightface.app.common import Face
+
+    small = Face(bbox=np.array([0, 0, 10, 10]), embedding=np.full(512, 1.0))
+    large = Face(bbox=np.array([0, 0, 50, 40]), embedding=np.arange(512, dtype=np.float32))
+    seen: list[np.ndarray] = []
+
+    class App:  # stands in for FaceAnalysis: returns the faces it was told about
+        def get(self, bgr: np.ndarray) -> list:
+            seen.append(bgr)
+            return [small, large] if bgr.any() else []
+
+    emb = ArcFaceEmbedder.__new__(ArcFaceEmbedder)
+    emb.app = App()
+    rgb = np.zeros((8, 8, 3), dtype=np.uint8)
+    rgb[..., 0] = 255  # red in RGB
+    out = emb.embed(rgb)
+    assert seen[0][..., 2].all() and not seen[0][..., 0].any()  # handed over as BGR
+    assert out is not None and np.linalg.norm(out) == pytest.approx(1.0)
+    assert np.allclose(out, np.arange(512) / np.linalg.norm(np.arange(512)))
+    assert emb.embed(np.zeros((8, 8, 3), dtype=np.uint8)) is None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
 
-from tests.scorers.conftest import make_concept, make_item
+from tests.scorers.conftest import json_roundtrip, make_concept, make_item
 from unifybench.scorers.base import Score, ScoringInput
 from unifybench.scorers.recognition import (
     ChoiceScorer,
@@ -81,7 +80,7 @@ def test_aggregate_on_deserialised_scores() -> None:
     for protocol in ("legacy", "v2"):
         scores = rec_scores(protocol, pairs)
         # the runner stores Scores as JSON and aggregates what it reads back
-        restored = [Score(**json.loads(json.dumps(s.__dict__))) for s in scores]
+        restored = json_roundtrip(scores)
         agg = RecognitionScorer(protocol).aggregate(restored)
         assert agg["recall"] == pytest.approx(2 / 3)
         assert agg["no_recall"] == pytest.approx(1 / 2)

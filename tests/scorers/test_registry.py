@@ -101,3 +101,28 @@ def test_importing_scorers_stays_light() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_judge_scorer_ids_are_listed() -> None:
+    """When the judge scorers are in the build, their preset ids are the ones ``ls`` lists."""
+    judges = pytest.importorskip("unifybench.judges")
+    pytest.importorskip("unifybench.scorers.judged")
+    pytest.importorskip("unifybench.scorers.knowledge")
+    listed = {sid for sid, _, _ in list_scorers()}
+    for protocol in ("legacy", "v2"):
+        text = judges.OpenAIJudge(judges.text_judge_preset(protocol))
+        vision = judges.OpenAIJudge(judges.vision_judge_preset())
+        scorers, skipped = build_scorers(
+            protocol, ["vqa", "knowledge"], text_judge=text, vision_judge=vision
+        )
+        assert skipped == []
+        ids = [s.id for s in scorers]
+        assert ids == [
+            f"bleu/char-1-2/{protocol}@1",
+            f"judge/deepseek-chat/{protocol}@1",
+            f"judge/gpt-4o-image/{protocol}@1",
+        ]
+        offline, _ = build_scorers(protocol, ["text_only"], text_judge=judges.MiniLMJudge())
+        ids += [s.id for s in offline]
+        assert f"judge_minilm/all-minilm-l6-v2/{protocol}@1" in ids
+        assert set(ids) <= listed

@@ -138,3 +138,39 @@ def test_tiny_tokenizer_layout():
     assert tok.convert_tokens_to_ids("[PAD]") == tiny().llm_vocab_size
     text = "Héllo <|soi|> wörld"
     assert tok.decode(tok(text, add_special_tokens=False)["input_ids"]) == text
+
+
+def test_published_weights_load_strictly_from_a_hub_style_folder(tmp_path):
+    """The loaders accept a folder of published-style files and reject a renamed key."""
+    from safetensors.torch import save_file
+
+    from methods.showo.magvit import MAGVITv2
+
+    cfg = tiny().magvit
+    src = MAGVITv2(cfg)
+    state = {k: v for k, v in src.state_dict().items() if not k.startswith("quantize.")}
+    save_file(state, str(tmp_path / "model.safetensors"))
+    dst = MAGVITv2(cfg)
+    dst.load_published(tmp_path)
+    for k, v in src.state_dict().items():
+        assert torch.equal(dst.state_dict()[k], v), k
+    state["encoder.conv_in.renamed"] = state.pop("encoder.conv_in.weight")
+    save_file(state, str(tmp_path / "model.safetensors"))
+    with pytest.raises(ConfigError, match=r"encoder\.conv_in"):
+        MAGVITv2(cfg).load_published(tmp_path)
+
+
+def test_showo_lm_loads_published_style_state_dict(tmp_path):
+    from safetensors.torch import save_file
+
+    from methods.showo.model import ShowoLM
+
+    src = ShowoLM(tiny())
+    save_file(
+        {k: v.contiguous() for k, v in src.state_dict().items()}, str(tmp_path / "m.safetensors")
+    )
+    dst = ShowoLM(tiny())
+    dst.load_published(tmp_path)
+    assert all(torch.equal(v, dst.state_dict()[k]) for k, v in src.state_dict().items())
+    with pytest.raises(ConfigError, match=r"no \*\.safetensors"):
+        dst.load_published(tmp_path / "missing")

@@ -156,12 +156,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--images-per-prompt",
         type=int,
         default=None,
-        help="images per prompt (default: 1 offline to keep the demo short)",
+        help="images per prompt (default: 2, to keep the demo short; the benchmark uses 4)",
     )
     p.add_argument("--protocol", choices=("legacy", "v2"), default="v2")
     p.add_argument("--methods", help="comma-separated methods (default: the CPU baselines)")
     p.add_argument("--judge-base-url", help="OpenAI-compatible base URL of the judges")
     p.add_argument("--judge-key-env", help="environment variable holding the judge API key")
+    p.add_argument("--clip-weights", help="local CLIP weights (default: download ViT-B/32)")
+    p.add_argument("--face-model-dir", help="folder with the antelopev2 ONNX files")
     p.set_defaults(func=cmd_demo)
 
 
@@ -271,5 +273,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         kwargs["judge_base_url"] = args.judge_base_url
     if args.judge_key_env:
         kwargs["judge_key_env"] = args.judge_key_env
+    if args.clip_weights:
+        kwargs["clip_weights"] = args.clip_weights
+    if args.face_model_dir:
+        kwargs["face_model_dir"] = args.face_model_dir
     api.demo(args.out, **kwargs)
     return 0

@@ -26,7 +26,12 @@ from unifybench.runner.jsonl import read_records
 from unifybench.runner.layout import RunLayout
 from unifybench.runner.plan import PlanItem, read_plan
 from unifybench.runner.predict import load_predictions
-from unifybench.runner.provenance import now_iso, read_provenance, update_provenance
+from unifybench.runner.provenance import (
+    now_iso,
+    personalization_records,
+    read_provenance,
+    update_provenance,
+)
 from unifybench.runner.score import load_scoring, record_to_score
 from unifybench.runner.seeds import item_seed
 from unifybench.scorers.base import Score, nanmean
@@ -169,10 +174,12 @@ def compute_results(
         n_total[p.task] += 1
         if p.concept not in planned_concepts[p.task]:
             planned_concepts[p.task].append(p.concept)
-    prediction_errors: Counter[str] = Counter(
-        r["task"] for r in predictions.values() if r.get("status") != "ok"
-    )
     planned_ids = {p.id for p in plan}
+    prediction_errors: Counter[str] = Counter(
+        r["task"]
+        for r in predictions.values()
+        if r.get("status") != "ok" and r["id"] in planned_ids
+    )
 
     latest: dict[tuple[str, str, str], dict[str, Any]] = {}
     for r in score_records:
@@ -180,6 +187,10 @@ def compute_results(
             latest[(r["id"], r.get("scorer", ""), r.get("judge") or "")] = r
 
     results: dict[str, dict[str, MetricResult]] = defaultdict(dict)
+    scored_tasks = {t for entry in scoring.get("scorers", []) for t in entry.get("tasks", [])}
+    for task, count in n_total.items():
+        if task not in scored_tasks:
+            notes.append(f"not scored: {task} ({count} items planned; no scorer for it ran)")
     for entry in scoring.get("scorers", []):
         sid, judge, main_metric = entry["id"], entry.get("judge"), entry.get("metric", "value")
         records = [r for (_, s, j), r in latest.items() if s == sid and j == (judge or "")]
@@ -249,9 +260,8 @@ def _task_metrics(
             out = {}
         per_concept[concept] = {k: _finite(v) for k, v in out.items()}
 
-    names = list(dict.fromkeys(k for values in per_concept.values() for k in values))
-    if main_metric not in names:
-        names.insert(0, main_metric)
+    # The scorer's main metric first (e.g. rec: weight), then the rest in the scorer's order.
+    names = list(dict.fromkeys([main_metric, *(k for v in per_concept.values() for k in v)]))
     allowed = TASK_METRICS.get(task, frozenset()) | {main_metric}
     metric_names = [m for m in names if m in allowed]
     side_names = [m for m in names if m not in allowed]
@@ -292,6 +302,13 @@ def _mean_or_none(values: Sequence[float | None]) -> float | None:
 
 def run_aggregation(run_dir: Path, scorers: Sequence[Any] | None = None) -> Submission:
     """Recompute ``result.json`` of a run from its stored scores; returns the Submission."""
+    from unifybench.runner.lock import run_lock
+
+    with run_lock(run_dir):
+        return _run_aggregation(run_dir, scorers)
+
+
+def _run_aggregation(run_dir: Path, scorers: Sequence[Any] | None) -> Submission:
     layout = RunLayout(run_dir)
     config = read_config(layout.config)
     plan = read_plan(layout.plan)
@@ -310,6 +327,7 @@ def run_aggregation(run_dir: Path, scorers: Sequence[Any] | None = None) -> Subm
     notes += more_notes
     provenance = update_provenance(
         layout.provenance,
+        personalization=personalization_records(layout.personalization),
         scoring={
             "protocol": scoring.get("protocol"),
             "scorers": [s["id"] for s in scoring.get("scorers", [])],
@@ -363,6 +381,7 @@ def build_submission(
             params=method.get("params", config.params),
             checkpoint_hash=_combined_hash(hashes),
             paper=getattr_paper(method),
+            kind=method.get("kind", "method"),
         ),
         benchmark=BenchmarkInfo(
             dataset=config.dataset or config.data,

@@ -10,16 +10,9 @@ from typing import Any
 from unifybench.errors import ConfigError, DataError
 
 # Fields that change what a method is asked or how it is asked: resuming with other values would
-# mix two runs in one file.
-_PREDICT_FIELDS = (
-    "method",
-    "params",
-    "data",
-    "manifest_hash",
-    "seed",
-    "images_per_prompt",
-    "protocol",
-)
+# mix two runs in one file. The data is compared by manifest hash (a moved folder is the same data)
+# and by its location only when there is no hash.
+_PREDICT_FIELDS = ("method", "params", "manifest_hash", "seed", "images_per_prompt", "protocol")
 
 
 @dataclass
@@ -57,7 +50,10 @@ class RunConfig:
 
     def check_resumable(self, new: RunConfig, path: Path) -> None:
         """Raise ConfigError when ``new`` would predict differently from the stored run."""
-        for name in _PREDICT_FIELDS:
+        fields = list(_PREDICT_FIELDS)
+        if self.manifest_hash is None or new.manifest_hash is None:
+            fields.append("data")
+        for name in fields:
             old_value, new_value = getattr(self, name), getattr(new, name)
             if old_value != new_value:
                 raise ConfigError(

@@ -54,6 +54,8 @@ def demo_scorers(
     *,
     judge_base_url: str | None = None,
     judge_key_env: str | None = None,
+    clip_weights: str | None = None,
+    face_model_dir: str | None = None,
     seed: int = 0,
 ) -> tuple[list[Any], list[tuple[str, str]], list[Any]]:
     """Official scorers where they can run, plus the offline alternatives (MiniLM judge, dlib).
@@ -62,7 +64,7 @@ def demo_scorers(
     when nothing under that name could run.
     """
     from unifybench.data.records import ALL_TASKS
-    from unifybench.runner.setup import ScoringOptions, build_judges
+    from unifybench.runner.setup import ScoringOptions, build_judges, merge_judge_skips
     from unifybench.scorers.registry import build_scorers
 
     official = ScoringOptions(
@@ -78,7 +80,9 @@ def demo_scorers(
         list(ALL_TASKS),
         text_judge=text,
         vision_judge=vision,
+        clip_weights=clip_weights,
         face_backend="arcface",
+        face_model_dir=face_model_dir,
         seed=seed,
     )
     skipped += list(more)
@@ -99,7 +103,7 @@ def demo_scorers(
     if any(judge_uses(s, minilm) for s in scorers):
         judges.append(minilm)
     skipped += [entry for entry in [*skip_text, *skip_face] if entry not in skipped]
-    return scorers, skipped, judges
+    return scorers, merge_judge_skips(skipped), judges
 
 
 def judge_uses(scorer: Any, judge: Any) -> bool:
@@ -114,6 +118,8 @@ def run_demo(
     protocol: str = "v2",
     judge_base_url: str | None = None,
     judge_key_env: str | None = None,
+    clip_weights: str | None = None,
+    face_model_dir: str | None = None,
     progress: bool | None = None,
     file: TextIO | None = None,
 ) -> DemoReport:
@@ -148,12 +154,20 @@ def run_demo(
     print(f"images per prompt: {ipp} (the benchmark uses 4; fewer keeps the demo short)", file=say)
 
     scorers, skipped, judges = demo_scorers(
-        protocol, judge_base_url=judge_base_url, judge_key_env=judge_key_env
+        protocol,
+        judge_base_url=judge_base_url,
+        judge_key_env=judge_key_env,
+        clip_weights=clip_weights,
+        face_model_dir=face_model_dir,
     )
     report.skipped_scorers = skipped
     print(f"scorers ({protocol} protocol): " + ", ".join(s.id for s in scorers), file=say)
     if skipped:
-        print("not run (and never replaced by another scorer under their name):", file=say)
+        print(
+            "not run (never replaced by another scorer under their name; full reasons in each "
+            "result.json's notes):",
+            file=say,
+        )
         report_skipped(skipped, file=say)
 
     wanted = list(methods) if methods else list(DEMO_METHODS)
@@ -173,6 +187,7 @@ def run_demo(
                 images_per_prompt=ipp,
                 protocol=protocol,
                 progress=progress,
+                report=False,
             )
         except (UnifyBenchError, ImportError) as err:
             report.skipped_methods.append((name, str(err)))
@@ -180,7 +195,9 @@ def run_demo(
             continue
         report.runs[name] = outcome.run_dir
         report.results[name] = outcome.result
-        print_summary(outcome.result, title=f"{name}: {outcome.run_dir}", file=say)
+        print_summary(
+            outcome.result, title=f"{name}: {outcome.run_dir}", file=say, show_skipped=False
+        )
     for name, reason in report.skipped_methods:
         if name not in report.runs:
             print(f"method {name} not run: {reason}", file=say)

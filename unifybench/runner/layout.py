@@ -11,6 +11,7 @@
       scores.jsonl        one record per (item, scorer[, judge])
       result.json         the aggregate, in the submission schema
       provenance.json     versions, git commit, packages, seeds, data hash, judges
+      personalization.jsonl  one record per personalize call (status, seconds, checkpoint hash)
       work/<concept>/     the method's personalization scratch space
 """
 
@@ -57,6 +58,10 @@ class RunLayout:
     @property
     def provenance(self) -> Path:
         return self.root / "provenance.json"
+
+    @property
+    def personalization(self) -> Path:
+        return self.root / "personalization.jsonl"
 
     def workdir(self, concept_id: str) -> Path:
         return self.root / "work" / concept_id

@@ -21,6 +21,7 @@ from unifybench.errors import ConfigError
 from unifybench.runner.config import RunConfig, read_config, write_json
 from unifybench.runner.jsonl import JsonlWriter, read_records, repair, rewrite
 from unifybench.runner.layout import RunLayout
+from unifybench.runner.lock import run_lock
 from unifybench.runner.plan import (
     PlanItem,
     plan_items,
@@ -28,7 +29,12 @@ from unifybench.runner.plan import (
     select_tasks,
     write_plan,
 )
-from unifybench.runner.provenance import now_iso, update_provenance
+from unifybench.runner.provenance import (
+    now_iso,
+    personalization_records,
+    session_entry,
+    update_provenance,
+)
 from unifybench.runner.seeds import item_seed, seed_globals
 
 if TYPE_CHECKING:
@@ -56,6 +62,17 @@ def error_message(err: BaseException) -> str:
     """``Type: message``, shortened."""
     text = f"{type(err).__name__}: {err}"
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
+
+
+def method_kind(method: Any) -> str:
+    """'method', or what a method declares itself (class attr ``kind``): 'baseline', 'reference'."""
+    kind = getattr(method, "kind", "method")
+    if kind not in ("method", "baseline", "reference"):
+        raise ConfigError(
+            f"method {type(method).__name__} declares kind={kind!r}; "
+            "expected 'method', 'baseline' or 'reference'"
+        )
+    return kind
 
 
 def method_capabilities(method: Any) -> frozenset[str]:
@@ -138,6 +155,21 @@ def run_predictions(
     ``executor``: None runs the units here; else an object whose ``predict(...)`` runs them
     (e.g. :class:`unifybench.runner.executors.ray_executor.RayExecutor`).
     """
+    with run_lock(run_dir):
+        return _run_predictions(
+            method, benchmark, run_dir, config, retry_errors, progress, executor
+        )
+
+
+def _run_predictions(
+    method: Method,
+    benchmark: Benchmark,
+    run_dir: Path,
+    config: RunConfig,
+    retry_errors: bool,
+    progress: bool | None,
+    executor: Any | None = None,
+) -> PredictSummary:
     layout = RunLayout(run_dir)
     config, plan = prepare_run(method, benchmark, run_dir, config)
     pending = pending_items(run_dir, plan, retry_errors)
@@ -145,12 +177,14 @@ def run_predictions(
     items = _item_index(benchmark)
     update_provenance(
         layout.provenance,
+        session=session_entry("predict", items_pending=len(pending)),
         method={
             "name": config.method,
             "class": f"{type(method).__module__}:{type(method).__qualname__}",
             "version": str(getattr(method, "version", "") or ""),
             "params": method_params(method, config.params),
             "capabilities": sorted(method_capabilities(method)),
+            "kind": method_kind(method),
             "paper": getattr(method, "paper", None)
             if isinstance(getattr(method, "paper", None), str)
             else None,
@@ -171,7 +205,6 @@ def run_predictions(
 
     from tqdm import tqdm
 
-    personalization: dict[str, Any] = {}
     bar = tqdm(
         total=len(pending),
         desc=f"predict {config.method}",
@@ -179,13 +212,12 @@ def run_predictions(
         file=sys.stderr,
         disable=(not progress) if progress is not None else None,
     )
-    if executor is not None:
-        personalization = executor.predict(
-            method, benchmark, run_dir, config, dict(by_concept), summary, bar
-        )
-        by_concept.clear()
-    with JsonlWriter(layout.predictions) as writer:
-        for concept_id, concept_items in by_concept.items():
+    local_units: dict[str, list[PlanItem]] = by_concept
+    if executor is not None:  # it writes predictions.jsonl and personalization.jsonl itself
+        executor.predict(method, benchmark, run_dir, config, dict(by_concept), summary, bar)
+        local_units = {}
+    with JsonlWriter(layout.predictions) as writer, JsonlWriter(layout.personalization) as log:
+        for concept_id, concept_items in local_units.items():
             concept = benchmark.concepts[concept_id]
             started = time.perf_counter()
             try:
@@ -196,22 +228,25 @@ def run_predictions(
             except Exception as err:
                 message = f"personalize failed: {error_message(err)}"
                 summary.personalize_errors[concept_id] = message
-                personalization[concept_id] = {
-                    "status": "error",
-                    "error": message,
-                    "date": now_iso(),
-                }
+                log.write(
+                    {"concept": concept_id, "status": "error", "error": message, "date": now_iso()}
+                )
                 for p in concept_items:
                     writer.write(_record(p, config, "error", error=message))
                     summary.errors += 1
                     bar.update(1)
                 continue
-            personalization[concept_id] = {
-                "status": "ok",
-                "seconds": round(time.perf_counter() - started, 3),
-                "checkpoint_hash": _checkpoint_hash(method, state),
-                "date": now_iso(),
-            }
+            # Appended per concept, so a kill later keeps what was learned about this one.
+            log.write(
+                {
+                    "concept": concept_id,
+                    "status": "ok",
+                    "seconds": round(time.perf_counter() - started, 3),
+                    "checkpoint_hash": _checkpoint_hash(method, state),
+                    "system_prompt": _system_prompt(method, state),
+                    "date": now_iso(),
+                }
+            )
             for p in concept_items:
                 record = _predict_one(method, state, p, items[p.id], run_dir, config)
                 writer.write(record)
@@ -222,8 +257,10 @@ def run_predictions(
                 bar.update(1)
             _release(method, state)
     bar.close()
-    if personalization:
-        update_provenance(layout.provenance, personalization=personalization)
+    if by_concept:
+        update_provenance(
+            layout.provenance, personalization=personalization_records(layout.personalization)
+        )
     return summary
 
 
@@ -245,6 +282,23 @@ def _checkpoint_hash(method: Any, state: Any) -> str | None:
     except Exception as err:
         return f"error: {error_message(err)}"
     return None if value is None else str(value)
+
+
+def _system_prompt(method: Any, state: Any) -> str | None:
+    """The personal system prompt a method puts before questions (``system_prompt(state)``).
+
+    Recorded so the legacy text judge can show it to the judge as the published script did
+    (defect 4), without the scoring stage ever needing the method.
+    """
+    fn = getattr(method, "system_prompt", None)
+    if not callable(fn):
+        return None
+    try:
+        value = fn(state)
+    except Exception as err:
+        print(f"warning: {type(method).__name__}.system_prompt failed: {err}", file=sys.stderr)
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _release(method: Any, state: Any) -> None:
@@ -367,7 +421,8 @@ def _generate(
         rel = layout.image_path(p.concept, p.task, p.index, k)
         target = run_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        image.save(target, format="PNG")
+        # Level 1: lossless like any level, about 5x faster than the default 6, ~12% larger.
+        image.save(target, format="PNG", compress_level=1)
         paths.append(rel.as_posix())
     return paths
 

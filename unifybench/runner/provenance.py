@@ -124,11 +124,14 @@ def read_provenance(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def update_provenance(path: Path, **sections: Any) -> dict[str, Any]:
+def update_provenance(
+    path: Path, *, session: dict[str, Any] | None = None, **sections: Any
+) -> dict[str, Any]:
     """Merge ``sections`` (and the current base provenance) into provenance.json; return the result.
 
     Dict-valued sections are merged key by key so that a resumed run keeps what earlier sessions
-    recorded (e.g. checkpoint hashes of concepts personalized before the kill).
+    recorded (e.g. checkpoint hashes of concepts personalized before the kill). ``session`` is
+    appended to the ``sessions`` list.
     """
     from unifybench.runner.config import write_json
 
@@ -139,6 +142,42 @@ def update_provenance(path: Path, **sections: Any) -> dict[str, Any]:
             data[key] = {**data[key], **value}
         else:
             data[key] = value
+    if session is not None:
+        data["sessions"] = [*data.get("sessions", []), session]
     data["updated"] = now_iso()
     write_json(path, data)
     return data
+
+
+def session_entry(stage: str, **details: Any) -> dict[str, Any]:
+    """One ``sessions`` entry: which code ran which stage, when.
+
+    A run resumed under another commit keeps both commits on record; the top-level
+    ``git_commit`` is the latest.
+    """
+    commit, dirty = git_state()
+    return {
+        "stage": stage,
+        "date": now_iso(),
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "unifybench_version": unifybench.__version__,
+        **details,
+    }
+
+
+def record_session(path: Path, stage: str, **details: Any) -> None:
+    """Append a :func:`session_entry` to provenance.json."""
+    update_provenance(path, session=session_entry(stage, **details))
+
+
+def personalization_records(path: Path) -> dict[str, Any]:
+    """concept -> its latest personalization record, from the append-only personalization.jsonl."""
+    from unifybench.runner.jsonl import read_records
+
+    out: dict[str, Any] = {}
+    for record in read_records(path):
+        concept = record.pop("concept", None)
+        if concept is not None:
+            out[concept] = record
+    return out

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from unifybench.runner.config import write_json
 from unifybench.runner.jsonl import JsonlWriter, read_records, repair, rewrite
 from unifybench.runner.layout import RunLayout
+from unifybench.runner.lock import run_lock
 from unifybench.runner.predict import error_message, load_predictions
-from unifybench.runner.provenance import now_iso
+from unifybench.runner.provenance import now_iso, personalization_records, record_session
 from unifybench.scorers.base import Score, ScoringInput
 
 if TYPE_CHECKING:
@@ -126,6 +127,22 @@ def run_scoring(
     progress: bool | None = None,
 ) -> ScoreSummary:
     """Score every ok prediction with every applicable scorer. See the module docstring."""
+    with run_lock(run_dir):
+        return _run_scoring(
+            run_dir, benchmark, scorers, skipped, protocol, judges, batch_size, progress
+        )
+
+
+def _run_scoring(
+    run_dir: Path,
+    benchmark: Benchmark,
+    scorers: Sequence[Scorer],
+    skipped: Sequence[tuple[str, str]],
+    protocol: str,
+    judges: Sequence[Any],
+    batch_size: int,
+    progress: bool | None,
+) -> ScoreSummary:
     layout = RunLayout(run_dir)
     predictions = load_predictions(run_dir)
     active = {(s.id, judge_identity(s) or "") for s in scorers}
@@ -137,6 +154,7 @@ def run_scoring(
     done = {score_key(r) for r in kept}
 
     summary = ScoreSummary(run_dir, scorers=[s.id for s in scorers])
+    record_session(layout.provenance, "score", protocol=protocol, scorers=[s.id for s in scorers])
     write_json(layout.scoring, _scoring_manifest(scorers, skipped, protocol, judges))
 
     work: list[tuple[Scorer, str | None, list[dict[str, Any]]]] = []
@@ -167,6 +185,10 @@ def run_scoring(
         disable=(not progress) if progress is not None else None,
     )
     items = _item_index(benchmark)
+    system_prompts = {
+        concept: record.get("system_prompt")
+        for concept, record in personalization_records(layout.personalization).items()
+    }
     with JsonlWriter(layout.scores) as writer:
         for scorer, judge, pending in work:
             bar.set_postfix_str(scorer.id)
@@ -177,7 +199,14 @@ def run_scoring(
                 for start in range(0, len(preds), batch_size):
                     chunk = preds[start : start + batch_size]
                     for record in _score_chunk(
-                        scorer, judge, chunk, benchmark, items, run_dir, concept_id
+                        scorer,
+                        judge,
+                        chunk,
+                        benchmark,
+                        items,
+                        run_dir,
+                        concept_id,
+                        system_prompts.get(concept_id),
                     ):
                         writer.write(record)
                         if record["status"] == "ok":
@@ -239,6 +268,7 @@ def _score_chunk(
     items: dict[str, Any],
     run_dir: Path,
     concept_id: str,
+    system_prompt: str | None = None,
 ) -> list[dict[str, Any]]:
     bases = [{"id": p["id"], "concept": p["concept"], "task": p["task"]} for p in chunk]
     try:
@@ -253,6 +283,7 @@ def _score_chunk(
                     concept=concept,
                     text=p.get("output"),
                     images=tuple(run_dir / rel for rel in (p.get("images") or ())),
+                    system_prompt=system_prompt,
                 )
             )
         scores = scorer.score(inputs)

@@ -90,9 +90,23 @@ def load_data(
     return benchmark, source, manifest_hash(benchmark)
 
 
+SAMPLE_DATASET = "unifybench-sample"
+_SAMPLE_MARK = "# UnifyBench sample"
+
+
 def is_sample(benchmark: Benchmark) -> bool:
-    """True for the smoke-test sample benchmark (never ranked with the real data)."""
-    return "sample" in benchmark.name.lower()
+    """True for the smoke-test sample benchmark (its README says so); never ranked."""
+    readme = Path(benchmark.root) / "README.md"
+    try:
+        with readme.open(encoding="utf-8") as fh:
+            return fh.readline().startswith(_SAMPLE_MARK)
+    except OSError:
+        return False
+
+
+def dataset_name(benchmark: Benchmark) -> str:
+    """The dataset name results carry: ``unifybench-sample`` for the sample, else the loader's."""
+    return SAMPLE_DATASET if is_sample(benchmark) else benchmark.name
 
 
 def build_judges(
@@ -153,7 +167,11 @@ def _ready(make: Any, role: str, missing: str, skipped: list[tuple[str, str]]) -
         if missing == "skip":
             skipped.append((role, str(err)))
             return None
-        raise
+        tasks = "vqa,text_only" if role == "text judge" else "knowledge"
+        hint = "--offline-judge for the MiniLM approximation, or " if role == "text judge" else ""
+        raise ConfigError(
+            f"{err}\n(the {role} scores {tasks}: set the key, or use {hint}--tasks without {tasks})"
+        ) from err
 
 
 def build_scoring(
@@ -176,12 +194,44 @@ def build_scoring(
         device=options.device,
         seed=options.seed,
     )
-    skipped += list(more)
+    skipped = merge_judge_skips([*skipped, *more])
     return ScoringSetup(list(scorers), skipped, [j for j in (text, vision) if j is not None])
 
 
+def short_reason(reason: str, limit: int = 160) -> str:
+    """The first sentence of a reason, at most ``limit`` characters (full text goes to files)."""
+    text = " ".join(reason.split())
+    cut = text.find(". ", 40)
+    if 0 < cut < limit:
+        return text[: cut + 1]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def merge_judge_skips(skipped: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Replace the registry's "no text/vision judge configured" by why the judge is missing.
+
+    build_judges records ("text judge", reason) when e.g. the key variable is unset; the registry
+    then records ("judge[vqa,text_only]", "no text judge configured"). One entry says it better.
+    """
+    reasons = {name: reason for name, reason in skipped if name in ("text judge", "vision judge")}
+    merged: list[tuple[str, str]] = []
+    for name, reason in skipped:
+        if name in reasons:
+            continue
+        role = (
+            "text"
+            if reason == "no text judge configured"
+            else ("vision" if reason == "no vision judge configured" else None)
+        )
+        if role and f"{role} judge" in reasons:
+            reason = reasons.pop(f"{role} judge")
+        merged.append((name, reason))
+    merged += [(name, reason) for name, reason in reasons.items()]
+    return merged
+
+
 def report_skipped(skipped: Sequence[tuple[str, str]], file: Any = None) -> None:
-    """Say plainly which scorers/judges did not run and why."""
+    """Say plainly which scorers/judges did not run and why (one line each)."""
     out = file or sys.stderr
     for name, reason in skipped:
-        print(f"skipped: {name}: {reason}", file=out)
+        print(f"skipped: {name}: {short_reason(reason)}", file=out)

@@ -25,14 +25,21 @@ def summary_rows(submission: Submission) -> list[dict[str, str]]:
                     "n": f"{r.n}/{r.n_total}",
                     "coverage": "-" if coverage is None else f"{coverage:.0%}",
                     "flag": flag,
-                    "scorer": r.scorer + (f" | judge {r.judge}" if r.judge else ""),
+                    "scorer": r.scorer,
                 }
             )
     return rows
 
 
-def print_summary(submission: Submission, title: str = "", file: TextIO | None = None) -> None:
-    """Print the summary table (rich) with skipped scorers and coverage warnings underneath."""
+def print_summary(
+    submission: Submission,
+    title: str = "",
+    file: TextIO | None = None,
+    *,
+    show_skipped: bool = True,
+) -> None:
+    """Print the summary table (rich) with coverage warnings, unscored tasks and (unless
+    ``show_skipped`` is False) skipped scorers underneath."""
     from rich.console import Console
     from rich.table import Table
 
@@ -66,6 +73,10 @@ def print_summary(submission: Submission, title: str = "", file: TextIO | None =
             row["scorer"],
         )
     console.print(table)
+    from unifybench.runner.setup import short_reason
+
     for line in submission.notes.splitlines():
-        if line.startswith(("scorer skipped", "coverage below")):
-            console.print(f"  {line}", markup=False, highlight=False)
+        if line.startswith(("coverage below", "not scored")) or (
+            show_skipped and line.startswith("scorer skipped")
+        ):
+            console.print(f"  {short_reason(line, 200)}", markup=False, highlight=False)

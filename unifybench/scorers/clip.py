@@ -203,12 +203,31 @@ class ClipEncoder:
         self.tokenizer = tokenizer
         self.batch_size = batch_size
         self.weights = str(weights) if weights is not None else None
-        self._transforms = {"v2": preprocess, "legacy": legacy_transform(preprocess)}
+        self._transforms: dict[str, Callable[[Any], Any]] = {"v2": preprocess}
         self._image_cache: dict[tuple[str, str], Any] = {}
         self._text_cache: dict[str, Any] = {}
+        self._hash_memo: dict[str, tuple[tuple[int, int], str]] = {}
+
+    def _content_hash(self, path: Path) -> tuple[str, bytes | None]:
+        """SHA-256 of a file's bytes, re-read only when its size or mtime changed.
+
+        Returns (digest, bytes read now or None when the digest came from the memo).
+        """
+        st = path.stat()
+        signature = (st.st_size, st.st_mtime_ns)
+        memo = self._hash_memo.get(str(path))
+        if memo is not None and memo[0] == signature:
+            return memo[1], None
+        data = path.read_bytes()
+        digest = file_sha256(data)
+        self._hash_memo[str(path)] = (signature, digest)
+        return digest, data
 
     def transform(self, protocol: str) -> Callable[[Any], Any]:
         """The pixel pipeline of a protocol (PIL image -> normalised tensor)."""
+        if protocol not in self._transforms:
+            _check_protocol(protocol)
+            self._transforms[protocol] = legacy_transform(self.preprocess)
         return self._transforms[protocol]
 
     def _forward_images(self, batch: list[Any]) -> Any:
@@ -218,6 +237,14 @@ class ClipEncoder:
             x = torch.stack(batch).to(self.device)
             feats = self.model.encode_image(x).float()
             return torch.nn.functional.normalize(feats, dim=-1).cpu()
+
+    def _flush(self, pending: dict[tuple[str, str], Any]) -> None:
+        """Encode the pending preprocessed images (one batch at most) into the cache."""
+        if pending:
+            feats = self._forward_images(list(pending.values()))
+            for key, f in zip(pending, feats, strict=True):
+                self._image_cache[key] = f
+            pending.clear()
 
     def encode_image_files(self, paths: Sequence[Path], protocol: str) -> tuple[Any, list[str]]:
         """L2-normalised embeddings (N, D) of image files, cached by content hash; batched.
@@ -233,22 +260,21 @@ class ClipEncoder:
         pending: dict[tuple[str, str], Any] = {}
         for path in paths:
             try:
-                data = Path(path).read_bytes()
-                key = (protocol, file_sha256(data))
+                digest, data = self._content_hash(Path(path))
+                key = (protocol, digest)
                 if key not in self._image_cache and key not in pending:
+                    if data is None:
+                        data = Path(path).read_bytes()
                     with Image.open(io.BytesIO(data)) as img:
                         pending[key] = self.transform(protocol)(img.convert("RGB"))
+                    if len(pending) >= self.batch_size:
+                        self._flush(pending)  # bounded memory: encode a full batch now
                 keys.append(key)
                 errors.append("")
             except Exception as e:  # unreadable or not an image: that image is unscored
                 keys.append(None)
                 errors.append(f"{path}: {type(e).__name__}: {e}")
-        todo = list(pending.items())
-        for start in range(0, len(todo), self.batch_size):
-            chunk = todo[start : start + self.batch_size]
-            feats = self._forward_images([t for _, t in chunk])
-            for (key, _), f in zip(chunk, feats, strict=True):
-                self._image_cache[key] = f
+        self._flush(pending)
         dim = self.embed_dim()
         rows = [
             self._image_cache[k] if k is not None else torch.full((dim,), math.nan) for k in keys

@@ -100,13 +100,13 @@ def _how_to_get_antelopev2(model_dir: Path, reason: str) -> str:
 def download_antelopev2(model_dir: Path, timeout: float = 30.0) -> None:
     """Fetch and unpack antelopev2.zip from insightface's model-zoo release into ``model_dir``."""
     url = "https://github.com/deepinsight/insightface/releases/download/model-zoo/antelopev2.zip"
-    model_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         zip_path = Path(tmp) / "antelopev2.zip"
         with urllib.request.urlopen(url, timeout=timeout) as resp, open(zip_path, "wb") as out:
             shutil.copyfileobj(resp, out)
         with zipfile.ZipFile(zip_path) as zf:
             zf.extractall(tmp)
+        model_dir.mkdir(parents=True, exist_ok=True)
         for onnx in Path(tmp).rglob("*.onnx"):  # the zip nests antelopev2/ once
             shutil.move(str(onnx), model_dir / onnx.name)
 
@@ -121,6 +121,9 @@ class ArcFaceEmbedder:
         self, model_dir: str | Path | None = None, device: str = "cpu", download: bool | None = None
     ) -> None:
         directory = Path(model_dir).expanduser() if model_dir else default_antelopev2_dir()
+        nested = directory / "antelopev2"  # antelopev2.zip unzipped in place nests one level
+        if _missing(directory) and nested.is_dir() and not _missing(nested):
+            directory = nested
         self.model_dir = directory
         if _missing(directory):
             may_download = (not _offline()) if download is None else download
@@ -223,7 +226,8 @@ class FaceScorer:
     """Face similarity of a concept's generated images to its training images.
 
     ``embedder`` is an :class:`ArcFaceEmbedder` (official) or :class:`DlibEmbedder` (offline
-    alternative). Embeddings are cached per file content, so training images are embedded once.
+    alternative). Embeddings are cached on the embedder per file content (SHA-256), so training
+    images are embedded once per run, whichever protocol asks.
     """
 
     tasks = frozenset({"face"})
@@ -235,7 +239,10 @@ class FaceScorer:
         self.embedder = embedder if embedder is not None else ArcFaceEmbedder()
         self.metric = self.embedder.metric
         self.id = f"{self.metric}/{self.embedder.implementation}/{protocol}@1"
-        self._cache: dict[str, np.ndarray | None] = {}
+        # Embeddings do not depend on the protocol: scorers sharing an embedder share its cache.
+        if not hasattr(self.embedder, "cache"):
+            self.embedder.cache = {}
+        self._cache: dict[str, np.ndarray | None] = self.embedder.cache
 
     def embed_file(self, path: Path) -> tuple[np.ndarray | None, str]:
         """(embedding or None when no face, error message or "") for one image file."""

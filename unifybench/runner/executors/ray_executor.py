@@ -365,7 +365,7 @@ class RayExecutor:
 
         from unifybench.runner.predict import _record
 
-        with JsonlWriter(layout.predictions) as writer:
+        with JsonlWriter(layout.predictions) as writer, JsonlWriter(layout.personalization) as log:
 
             def write(record: dict[str, Any]) -> None:
                 if record["id"] in written:
@@ -417,6 +417,7 @@ class RayExecutor:
                         info = message["info"]
                         if info.get("status") == "error":
                             summary.personalize_errors[unit.concept] = info["error"]
+                        log.write({"concept": unit.concept, **info})
                         if unit.concept not in personalization or info.get("status") == "error":
                             personalization[unit.concept] = info
 

@@ -88,18 +88,13 @@ def run_unit(
 ) -> Iterator[dict[str, Any]]:
     """Personalize, then predict every item of ``unit``; yields ``1 + len(unit.items)`` messages.
 
-    Messages: ``{"kind": "personalization", "concept", "info"}`` first (info is what provenance
-    stores; None when nothing had to be done), then per item ``{"kind": "record", "record"}`` or
-    ``{"kind": "skip", "id"}`` for an item in ``done``. A failed personalize yields an error
-    record for every item not in ``done``, as the local executor does.
+    Messages: ``{"kind": "personalization", "concept", "info"}`` first (info is the record of
+    ``personalization.jsonl`` without its concept; None when nothing had to be done), then per
+    item ``{"kind": "record", "record"}`` or ``{"kind": "skip", "id"}`` for an item in ``done``.
+    A failed personalize yields an error record for every item not in ``done``, as the local
+    executor does.
     """
-    from unifybench.runner.predict import (
-        _checkpoint_hash,
-        _predict_one,
-        _record,
-        _release,
-        error_message,
-    )
+    from unifybench.runner import predict as local
 
     todo = [p for p in unit.items if p.id not in done]
     if not todo:
@@ -114,19 +109,21 @@ def run_unit(
         seed_globals(item_seed(config.seed, f"{unit.concept}/personalize"))
         state = method.personalize(concept, workdir)
     except Exception as err:
-        message = f"personalize failed: {error_message(err)}"
+        message = f"personalize failed: {local.error_message(err)}"
         info = {"status": "error", "error": message, "date": now_iso()}
         yield {"kind": PERSONALIZATION, "concept": unit.concept, "info": info}
         for p in unit.items:
             if p.id in done:
                 yield {"kind": SKIP, "id": p.id}
             else:
-                yield {"kind": RECORD, "record": _record(p, config, "error", error=message)}
+                record = local._record(p, config, "error", error=message)
+                yield {"kind": RECORD, "record": record}
         return
     info = {
         "status": "ok",
         "seconds": round(time.perf_counter() - started, 3),
-        "checkpoint_hash": _checkpoint_hash(method, state),
+        "checkpoint_hash": local._checkpoint_hash(method, state),
+        "system_prompt": local._system_prompt(method, state),
         "date": now_iso(),
     }
     yield {"kind": PERSONALIZATION, "concept": unit.concept, "info": info}
@@ -135,10 +132,10 @@ def run_unit(
             if p.id in done:
                 yield {"kind": SKIP, "id": p.id}
                 continue
-            record = _predict_one(method, state, p, items[p.id], run_dir, config)
+            record = local._predict_one(method, state, p, items[p.id], run_dir, config)
             yield {"kind": RECORD, "record": record}
     finally:
-        _release(method, state)
+        local._release(method, state)
 
 
 def unit_items(
