@@ -12,7 +12,8 @@ what a method does with it is its own business.
 
 Optional hooks, used when present: ``params() -> dict`` (recorded in provenance),
 ``checkpoint_hash(state) -> str`` (per concept), ``release(state)`` (free memory),
-``system_prompt(state) -> str`` (shown to the legacy text judge), class attributes ``version``,
+``system_prompt(state) -> str`` (shown to the legacy text judge), ``caveat() -> str | None``
+(a warning put first in the result's notes, e.g. random weights), class attributes ``version``,
 ``paper`` and ``kind`` ("method", "baseline" or "reference"), and ``seed_global_rngs = False`` to
 skip the runner's per-item seeding of random / numpy / torch. See docs/own-method.md.
 

@@ -62,6 +62,17 @@ class ShowoPrompt:
         out["random_weights"] = not resolve_config(self.p.config).is_published
         return out
 
+    def caveat(self) -> str | None:
+        """Said in every result of an offline configuration: its numbers mean nothing."""
+        from methods.showo.config import resolve_config
+
+        if resolve_config(self.p.config).is_published:
+            return None
+        return (
+            f"config {self.p.config!r} is a randomly initialised Show-o backbone (no published "
+            "weights): its scores are meaningless and only show that the pipeline runs"
+        )
+
     def checkpoint_hash(self, state: ProfileState) -> str | None:
         """Nothing is trained: no concept checkpoint."""
         return None

@@ -75,6 +75,15 @@ class UniCTokens:
         out["random_weights"] = self.random_weights
         return out
 
+    def caveat(self) -> str | None:
+        """Said in every result of an offline configuration: its numbers mean nothing."""
+        if self.random_weights:
+            return (
+                f"config {self.p.config!r} is a randomly initialised Show-o backbone (no published "
+                "weights): its scores are meaningless and only show that the pipeline runs"
+            )
+        return None
+
     @property
     def random_weights(self) -> bool:
         """True for offline configs: the backbone is random and scores mean nothing."""

@@ -356,7 +356,8 @@ def build_submission(
         if v.get("checkpoint_hash")
     }
     protocol = scoring.get("protocol") or config.protocol
-    lines = [
+    lines = [f"method caveat: {method['caveat']}"] if method.get("caveat") else []
+    lines += [
         f"protocol: {protocol} (predictions made under {config.protocol})",
         f"confidence intervals: {CI_METHOD}",
     ]

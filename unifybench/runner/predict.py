@@ -64,6 +64,13 @@ def error_message(err: BaseException) -> str:
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
 
 
+def method_caveat(method: Any) -> str | None:
+    """What the method says makes its numbers not comparable (optional ``caveat()``), or None."""
+    fn = getattr(method, "caveat", None)
+    value = fn() if callable(fn) else None
+    return value if isinstance(value, str) and value else None
+
+
 def method_kind(method: Any) -> str:
     """'method', or what a method declares itself (class attr ``kind``): 'baseline', 'reference'."""
     kind = getattr(method, "kind", "method")
@@ -185,6 +192,7 @@ def _run_predictions(
             "params": method_params(method, config.params),
             "capabilities": sorted(method_capabilities(method)),
             "kind": method_kind(method),
+            "caveat": method_caveat(method),
             "paper": getattr(method, "paper", None)
             if isinstance(getattr(method, "paper", None), str)
             else None,

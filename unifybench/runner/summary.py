@@ -76,7 +76,7 @@ def print_summary(
     from unifybench.runner.setup import short_reason
 
     for line in submission.notes.splitlines():
-        if line.startswith(("coverage below", "not scored")) or (
+        if line.startswith(("method caveat", "coverage below", "not scored")) or (
             show_skipped and line.startswith("scorer skipped")
         ):
             console.print(f"  {short_reason(line, 200)}", markup=False, highlight=False)
