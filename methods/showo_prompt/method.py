@@ -62,6 +62,17 @@ class ShowoPrompt:
         out["random_weights"] = not resolve_config(self.p.config).is_published
         return out
 
+    @property
+    def resources(self) -> dict[str, float]:
+        """Ray resources of one unit (``--executor ray``): a GPU for the published backbone.
+
+        Random-weight test configs and ``device="cpu"`` ask for none, so they run on CPU clusters.
+        """
+        from methods.showo.config import resolve_config
+
+        on_gpu = self.p.device != "cpu" and resolve_config(self.p.config).is_published
+        return {"num_cpus": 1, "num_gpus": 1 if on_gpu else 0}
+
     def caveat(self) -> str | None:
         """Said in every result of an offline configuration: its numbers mean nothing."""
         from methods.showo.config import resolve_config

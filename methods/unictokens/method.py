@@ -75,6 +75,17 @@ class UniCTokens:
         out["random_weights"] = self.random_weights
         return out
 
+    @property
+    def resources(self) -> dict[str, float]:
+        """Ray resources of one unit (``--executor ray``): a GPU for the published backbone.
+
+        Random-weight test configs and ``device="cpu"`` ask for none, so they run on CPU clusters.
+        """
+        from methods.showo.config import resolve_config
+
+        on_gpu = self.p.device != "cpu" and resolve_config(self.p.config).is_published
+        return {"num_cpus": 1, "num_gpus": 1 if on_gpu else 0}
+
     def caveat(self) -> str | None:
         """Said in every result of an offline configuration: its numbers mean nothing."""
         if self.random_weights:

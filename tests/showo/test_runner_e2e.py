@@ -55,3 +55,14 @@ def test_cli_run_completes_and_says_scores_are_meaningless(method, sample_root, 
     assert result["notes"].startswith("method caveat: config 'tiny' is a randomly initialised")
     assert result["method"]["params"]["random_weights"] is True
     assert result["results"]["rec"]["weight"]["coverage"] == 1.0
+
+
+def test_show_o_methods_declare_a_gpu_only_for_the_published_backbone():
+    from methods.showo_prompt import ShowoPrompt
+    from methods.unictokens import UniCTokens
+    from unifybench.runner.executors.ray_executor import method_resources
+
+    for cls in (UniCTokens, ShowoPrompt):
+        assert method_resources(cls())["num_gpus"] == 1
+        assert method_resources(cls(device="cpu"))["num_gpus"] == 0
+        assert method_resources(cls(config="tiny"))["num_gpus"] == 0
