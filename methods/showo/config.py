@@ -182,3 +182,23 @@ def resolve_config(config: str | ShowoConfig) -> ShowoConfig:
     if factory is None:
         raise ConfigError(f"unknown Show-o config '{config}'; expected one of {sorted(_NAMED)}")
     return factory()
+
+
+def random_weights_caveat(config: str | ShowoConfig) -> str | None:
+    """The warning every result of a random-weight configuration carries (None when published)."""
+    if resolve_config(config).is_published:
+        return None
+    name = config if isinstance(config, str) else "custom"
+    return (
+        f"config {name!r} is a randomly initialised Show-o backbone (no published weights): "
+        "its scores are meaningless and only show that the pipeline runs"
+    )
+
+
+def unit_resources(config: str | ShowoConfig, device: str) -> dict[str, float]:
+    """Ray resources of one (method x concept) unit: a GPU for the published backbone.
+
+    Random-weight test configs and ``device="cpu"`` ask for none, so they run on CPU clusters.
+    """
+    on_gpu = device != "cpu" and resolve_config(config).is_published
+    return {"num_cpus": 1, "num_gpus": 1 if on_gpu else 0}

@@ -64,25 +64,16 @@ class ShowoPrompt:
 
     @property
     def resources(self) -> dict[str, float]:
-        """Ray resources of one unit (``--executor ray``): a GPU for the published backbone.
+        """Ray resources of one unit (``--executor ray``); see ``unit_resources``."""
+        from methods.showo.config import unit_resources
 
-        Random-weight test configs and ``device="cpu"`` ask for none, so they run on CPU clusters.
-        """
-        from methods.showo.config import resolve_config
-
-        on_gpu = self.p.device != "cpu" and resolve_config(self.p.config).is_published
-        return {"num_cpus": 1, "num_gpus": 1 if on_gpu else 0}
+        return unit_resources(self.p.config, self.p.device)
 
     def caveat(self) -> str | None:
-        """Said in every result of an offline configuration: its numbers mean nothing."""
-        from methods.showo.config import resolve_config
+        """Said in every result of a random-weight configuration: its numbers mean nothing."""
+        from methods.showo.config import random_weights_caveat
 
-        if resolve_config(self.p.config).is_published:
-            return None
-        return (
-            f"config {self.p.config!r} is a randomly initialised Show-o backbone (no published "
-            "weights): its scores are meaningless and only show that the pipeline runs"
-        )
+        return random_weights_caveat(self.p.config)
 
     def checkpoint_hash(self, state: ProfileState) -> str | None:
         """Nothing is trained: no concept checkpoint."""

@@ -245,16 +245,7 @@ def _run_predictions(
                     bar.update(1)
                 continue
             # Appended per concept, so a kill later keeps what was learned about this one.
-            log.write(
-                {
-                    "concept": concept_id,
-                    "status": "ok",
-                    "seconds": round(time.perf_counter() - started, 3),
-                    "checkpoint_hash": _checkpoint_hash(method, state),
-                    "system_prompt": _system_prompt(method, state),
-                    "date": now_iso(),
-                }
-            )
+            log.write({"concept": concept_id, **personalization_info(method, state, started)})
             for p in concept_items:
                 record = _predict_one(method, state, p, items[p.id], run_dir, config)
                 writer.write(record)
@@ -279,6 +270,17 @@ def _item_index(benchmark: Benchmark) -> dict[str, UnderstandingItem | Generatio
             for item in items:
                 index[item.id] = item
     return index
+
+
+def personalization_info(method: Any, state: Any, started: float) -> dict[str, Any]:
+    """The personalization.jsonl record of a concept personalized since ``started``."""
+    return {
+        "status": "ok",
+        "seconds": round(time.perf_counter() - started, 3),
+        "checkpoint_hash": _checkpoint_hash(method, state),
+        "system_prompt": _system_prompt(method, state),
+        "date": now_iso(),
+    }
 
 
 def _checkpoint_hash(method: Any, state: Any) -> str | None:

@@ -119,13 +119,7 @@ def run_unit(
                 record = local._record(p, config, "error", error=message)
                 yield {"kind": RECORD, "record": record}
         return
-    info = {
-        "status": "ok",
-        "seconds": round(time.perf_counter() - started, 3),
-        "checkpoint_hash": local._checkpoint_hash(method, state),
-        "system_prompt": local._system_prompt(method, state),
-        "date": now_iso(),
-    }
+    info = local.personalization_info(method, state, started)
     yield {"kind": PERSONALIZATION, "concept": unit.concept, "info": info}
     try:
         for p in unit.items:
