@@ -359,3 +359,25 @@ def test_method_kind_reaches_the_result(tiny, tmp_path):
     assert _run(Reference(), tiny, tmp_path / "b").result.method.kind == "reference"
     with pytest.raises(ConfigError, match="kind='oracle'"):
         _run(Confused(), tiny, tmp_path / "c")
+
+
+def test_scoring_batches_span_concepts_and_keep_each_items_concept(tiny, tmp_path):
+    from tests.runner.support import OverlapScorer
+
+    class Recording(OverlapScorer):
+        batches: ClassVar[list[list[tuple[str, str]]]] = []
+
+        def score(self, inputs):
+            type(self).batches.append([(x.item.concept_id, x.concept.id) for x in inputs])
+            return super().score(inputs)
+
+    (outcome,) = api.run(
+        EchoMethod(), data=tiny, out=tmp_path, scorers=[Recording()], progress=False
+    )
+    batches = Recording.batches
+    # vqa of both concepts in one call (a judge can run them concurrently) ...
+    assert any(len({item for item, _ in b}) > 1 for b in batches)
+    # ... and every input still carries its own concept.
+    assert all(item == concept for b in batches for item, concept in b)
+    per_concept = outcome.result.results["vqa"]["bleu"].per_concept
+    assert set(per_concept) == {"ann", "cup"}

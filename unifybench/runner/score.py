@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import sys
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
     from unifybench.data.records import Benchmark
     from unifybench.scorers.base import Scorer
 
-DEFAULT_BATCH = 32
+DEFAULT_BATCH = 64
 
 
 @dataclass
@@ -192,28 +191,19 @@ def _run_scoring(
     with JsonlWriter(layout.scores) as writer:
         for scorer, judge, pending in work:
             bar.set_postfix_str(scorer.id)
-            groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-            for p in pending:
-                groups[(p["concept"], p["task"])].append(p)
-            for (concept_id, _task), preds in groups.items():
-                for start in range(0, len(preds), batch_size):
-                    chunk = preds[start : start + batch_size]
-                    for record in _score_chunk(
-                        scorer,
-                        judge,
-                        chunk,
-                        benchmark,
-                        items,
-                        run_dir,
-                        concept_id,
-                        system_prompts.get(concept_id),
-                    ):
-                        writer.write(record)
-                        if record["status"] == "ok":
-                            summary.scored += 1
-                        else:
-                            summary.errors += 1
-                    bar.update(len(chunk))
+            # Chunks may span concepts (each input carries its concept), so a judge always gets
+            # batch_size items to run concurrently, not one concept's handful.
+            for start in range(0, len(pending), batch_size):
+                chunk = pending[start : start + batch_size]
+                for record in _score_chunk(
+                    scorer, judge, chunk, benchmark, items, run_dir, system_prompts
+                ):
+                    writer.write(record)
+                    if record["status"] == "ok":
+                        summary.scored += 1
+                    else:
+                        summary.errors += 1
+                bar.update(len(chunk))
     bar.close()
     return summary
 
@@ -267,12 +257,10 @@ def _score_chunk(
     benchmark: Benchmark,
     items: dict[str, Any],
     run_dir: Path,
-    concept_id: str,
-    system_prompt: str | None = None,
+    system_prompts: dict[str, str | None],
 ) -> list[dict[str, Any]]:
     bases = [{"id": p["id"], "concept": p["concept"], "task": p["task"]} for p in chunk]
     try:
-        concept = benchmark.concepts[concept_id]
         inputs = []
         for p in chunk:
             if p["id"] not in items:
@@ -280,10 +268,10 @@ def _score_chunk(
             inputs.append(
                 ScoringInput(
                     item=items[p["id"]],
-                    concept=concept,
+                    concept=benchmark.concepts[p["concept"]],
                     text=p.get("output"),
                     images=tuple(run_dir / rel for rel in (p.get("images") or ())),
-                    system_prompt=system_prompt,
+                    system_prompt=system_prompts.get(p["concept"]),
                 )
             )
         scores = scorer.score(inputs)
