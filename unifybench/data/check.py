@@ -17,6 +17,7 @@ from typing import Any
 from unifybench.data.loader import (
     BLACK_IMAGE,
     Problems,
+    concept_folders,
     list_images,
     parse_concept,
     parse_generation,
@@ -115,14 +116,34 @@ def _tolerant(path: Path, problems: Problems, *, what: str, shape: str) -> Any:
     return data
 
 
+_DIALOGUE_SHAPES = (
+    'an object {image name: [{"query": str, "answer": str}, ...]} (the shape the published '
+    'Sync-R1 code reads from conversations.json) or a list of {"image", "conversations"} '
+    "entries (LLaVA style)"
+)
+
+
 def _check_dialogues(path: Path, data: Any, problems: Problems) -> None:
+    """Warn (once per file) when a training-dialogue file has neither known shape."""
+    if isinstance(data, dict):
+        for key, entries in data.items():
+            ok = isinstance(entries, list) and all(
+                isinstance(e, dict)
+                and isinstance(e.get("query"), str)
+                and isinstance(e.get("answer"), str)
+                for e in entries
+            )
+            if not ok:
+                problems.warn(path, key, _DIALOGUE_SHAPES)
+                return  # one warning per file is enough to say the shape differs
+        return
     if not isinstance(data, list):
-        problems.warn(path, "", f"a JSON list of dialogues, got {type(data).__name__}")
+        problems.warn(path, "", f"{_DIALOGUE_SHAPES}, got {type(data).__name__}")
         return
     for i, entry in enumerate(data):
         if not isinstance(entry, dict) or not isinstance(entry.get("conversations"), list):
-            problems.warn(path, f"[{i}]", 'an object with a "conversations" list')
-            return  # one warning per file is enough to say the shape differs
+            problems.warn(path, f"[{i}]", _DIALOGUE_SHAPES)
+            return
 
 
 def _check_concept(
@@ -230,6 +251,13 @@ def check_dataset(root: str | Path) -> CheckReport:
                     f"{err}); please report this",
                 )
         listed = set(ids)
+        for folder in concept_folders(root):
+            if folder not in listed and ids:
+                problems.warn(
+                    root / "concept" / "train" / folder,
+                    "",
+                    "a concept of concepts_list.json (this folder is not evaluated)",
+                )
         for extra in sorted((root / "test_data").glob("*.json")):
             if extra.stem not in listed and ids:
                 problems.warn(extra, "", "a concept of concepts_list.json (this file is ignored)")

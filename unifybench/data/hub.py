@@ -25,6 +25,9 @@ _SHARED_PATTERNS = (
     "random_images/*",
     "concept/train/train_images.json",
     "README.md",
+    # The scripts of the release that derive test_data/ and the training files (run by the user).
+    "gen_test_data.py",
+    "gen_showo_training_data.py",
 )
 
 

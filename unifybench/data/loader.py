@@ -50,6 +50,12 @@ GENERATION_TYPES: tuple[GenerationType, ...] = ("live_subject", "object")
 # the face prompt; knowledge conditions get 100 of which the published judge scores 4.
 N_IMAGES = {"t2i": 4, "face": 100, "knowledge": 100}
 BLACK_IMAGE = "black_512x512.png"
+# test_data/ is derived: the release ships the script that writes it, not necessarily the files.
+TEST_DATA_HINT = (
+    "file not found: test_data/<c>.json holds the understanding items; the raw release does not "
+    "always contain it, it is written by gen_test_data.py in the dataset root (set DATA_ROOT in "
+    "that script to this folder and run it once)"
+)
 
 
 class Problems:
@@ -98,6 +104,17 @@ def read_json(path: Path, problems: Problems, *, what: str) -> Any:
         return None
 
 
+def normalise_generation_type(value: Any) -> Any:
+    """``generation_type`` in canonical spelling: case, spaces and hyphens do not matter.
+
+    ``"Live-Subject"`` and ``"live subject"`` become ``"live_subject"``; anything that is not a
+    string is returned unchanged (and then rejected by the caller).
+    """
+    if not isinstance(value, str):
+        return value
+    return value.strip().lower().replace("-", "_").replace(" ", "_")
+
+
 def category_of(concept_id: str, conversation_type: str | None, generation_type: str) -> Category:
     """The official category for known ids; otherwise human / object / animal from the profile."""
     if concept_id in KNOWN_CATEGORIES:
@@ -131,6 +148,16 @@ def list_images(folder: Path) -> tuple[Path, ...]:
 def read_concept_ids(root: Path, problems: Problems) -> list[str]:
     """The ids of concepts_list.json (a non-empty list of unique strings)."""
     path = root / "concepts_list.json"
+    if not path.exists():
+        found = concept_folders(root)
+        if found:
+            problems.warn(
+                path,
+                "",
+                "a JSON list of concept ids (file not found; using the folders of concept/train/ "
+                f"that hold an info.json: {', '.join(found)})",
+            )
+            return found
     data = read_json(path, problems, what="a JSON list of concept ids")
     if data is None:
         return []
@@ -149,6 +176,19 @@ def read_concept_ids(root: Path, problems: Problems) -> list[str]:
         else:
             ids.append(cid)
     return ids
+
+
+def concept_folders(root: Path) -> list[str]:
+    """Names of the folders of concept/train/ that hold an info.json, sorted."""
+    base = root / "concept" / "train"
+    try:
+        with os.scandir(base) as entries:
+            names = [
+                e.name for e in entries if e.is_dir() and (base / e.name / "info.json").is_file()
+            ]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(names)
 
 
 def read_train_images(root: Path, problems: Problems) -> dict[str, Any]:
@@ -202,21 +242,24 @@ def parse_concept(
     class_noun = _string(info, "class", info_path, problems, required=have_info)
     text = _string(info, "info", info_path, problems, required=have_info)
     conversation_type = _string(info, "conversation_type", info_path, problems, required=False)
-    generation_type = info.get("generation_type")
+    generation_type = normalise_generation_type(info.get("generation_type"))
     if have_info and generation_type not in GENERATION_TYPES:
         problems.error(
             info_path,
             "generation_type",
-            f"one of {', '.join(GENERATION_TYPES)}, got {generation_type!r}",
+            f"one of {', '.join(GENERATION_TYPES)}, got {info.get('generation_type')!r}",
         )
         ok = False
     extra = info.get("extra_info", [])
     if isinstance(extra, str):
         extra = [extra]
     if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
-        problems.error(info_path, "extra_info", "a list of strings")
+        problems.error(info_path, "extra_info", "a list of strings (or one string)")
         extra = []
+    extra = [x.strip() for x in extra if x.strip()]
     num_testing = info.get("num_testing_info")
+    if isinstance(num_testing, str) and num_testing.strip().isdigit():
+        num_testing = int(num_testing.strip())  # read as int(...) by later evaluation code
     if num_testing is not None and (
         not isinstance(num_testing, int) or isinstance(num_testing, bool)
     ):
@@ -287,11 +330,18 @@ def _turns(raw: dict, path: Path, field: str, problems: Problems) -> tuple[str, 
             question = turn["value"]
         elif turn.get("from") == "gpt" and question is not None and answer is None:
             answer = turn["value"]
+    # The published scorer reads turns by position (conversations[0] is the question,
+    # conversations[1] the answer) and never looks at "from"; do the same when the roles are
+    # missing or spelled otherwise.
+    unlabelled = all(turn.get("from") not in ("human", "gpt") for turn in convs[:2])
+    if (question is None or answer is None) and len(convs) >= 2 and unlabelled:
+        question, answer = convs[0]["value"], convs[1]["value"]
     if question is None or answer is None:
         problems.error(
             path,
             f"{field}.conversations",
-            'a "human" turn (question) followed by a "gpt" turn (answer)',
+            'a "human" turn (question) followed by a "gpt" turn (answer), or two turns '
+            "(question, answer) without roles",
         )
         return None
     return question.replace("<image>", "").strip(), answer.strip()
@@ -302,6 +352,9 @@ def parse_items(
 ) -> tuple[UnderstandingItem, ...]:
     """The understanding items of test_data/<c>.json, indexed per task in file order."""
     path = root / "test_data" / f"{cid}.json"
+    if not path.exists():
+        problems.error(path, "", TEST_DATA_HINT)
+        return ()
     data = read_json(path, problems, what="a JSON list of test items")
     if data is None:
         return ()
