@@ -384,14 +384,22 @@ def _test_items(concept: _SampleConcept, ids: list[str]) -> list[dict[str, Any]]
     return items
 
 
-def _training_dialogues(concept: _SampleConcept) -> dict[str, list[dict[str, Any]]]:
-    """conversations.json and the recognition files of concept/train/<c>/ (training only)."""
+def _training_dialogues(concept: _SampleConcept) -> dict[str, Any]:
+    """conversations.json and the recognition files of concept/train/<c>/ (training only).
+
+    conversations.json has the shape the published Sync-R1 code reads (an object keyed by the
+    training image's file name, each a list of {"query", "answer"}); the recognition files'
+    schema is not published, they are written LLaVA style.
+    """
     c = concept.id
     train = [_foreign(f"concept/train/{c}/{i}.png") for i in range(N_TRAIN)]
-    conversations = [
-        {"image": [path], "conversations": _conversation(*concept.vqa[i % len(concept.vqa)])}
-        for i, path in enumerate(train)
-    ]
+    conversations = {
+        f"{i}.png": [
+            {"query": q, "answer": a}
+            for q, a in (concept.vqa[i % len(concept.vqa)], concept.vqa[(i + 1) % len(concept.vqa)])
+        ]
+        for i in range(N_TRAIN)
+    }
     positive = [
         {"image": [path], "conversations": _conversation(
             _token(c, REC_QUESTIONS[i % len(REC_QUESTIONS)]), f"Yes, <{c}> is in this photo.")}
