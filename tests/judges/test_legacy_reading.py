@@ -144,3 +144,19 @@ def test_knowledge_legacy_skips_images_the_published_reading_cannot_read(
     v2 = KnowledgeScorer(OpenAIJudge(fast_config(server, tmp_path / "v", **vision)), "v2")
     [s2] = v2.score([knowledge_input(1, images)])
     assert s2.value == pytest.approx(1.0)  # strict: 1, 1 (reads "Score: 1"), 0.8 unreadable
+
+
+def test_knowledge_extra_info_joined_by_spaces_in_legacy(server, judge_key, tmp_path) -> None:
+    """Published eval/4o_judge_t2i.py joins the extra_info sentences with single spaces."""
+    server.responder(lambda body: "1")
+    images = make_images(tmp_path / "gen", 1)
+    vision = dict(role="vision", prompt="vision")
+    texts = {}
+    for protocol in ("legacy", "v2"):
+        server.requests.clear()
+        judge = OpenAIJudge(fast_config(server, tmp_path / protocol, **vision))
+        KnowledgeScorer(judge, protocol).score([knowledge_input(1, images)])
+        [body] = server.requests
+        texts[protocol] = user_content(body)[0]["text"]
+    assert "<bo> has a red hat. <bo> loves the beach." in texts["legacy"]
+    assert "<bo> has a red hat.\n<bo> loves the beach." in texts["v2"]

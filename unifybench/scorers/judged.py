@@ -19,6 +19,8 @@ from unifybench.judges.parsing import ReplyParseError, parse_score_legacy_text
 from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput, nanmean
 
 VERSION = 1
+# legacy readings of an OpenAI-compatible judge's reply follow the published scripts since @2
+LEGACY_READING_VERSION = 2
 
 
 def judge_implementation(judge: Any) -> str:
@@ -87,7 +89,10 @@ class TextJudgeScorer:
         switch = getattr(judge, "for_protocol", None)
         self.judge: Judge = switch(protocol) if callable(switch) else judge
         self.metric: str = getattr(self.judge, "metric", "judge")
-        self.id: str = f"{self.metric}/{judge_implementation(self.judge)}/{protocol}@{VERSION}"
+        version = (
+            LEGACY_READING_VERSION if protocol == "legacy" and self.metric == "judge" else VERSION
+        )
+        self.id: str = f"{self.metric}/{judge_implementation(self.judge)}/{protocol}@{version}"
 
     def check_ready(self) -> None:
         """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""

@@ -22,6 +22,7 @@ from unifybench.scorers.base import Score, ScoringInput, nanmean
 from unifybench.scorers.judged import check_protocol, judge_implementation, legacy_reading
 
 VERSION = 1
+LEGACY_READING_VERSION = 2  # legacy reads replies as the published script since @2
 LEGACY_IMAGES_PER_CONDITION = 4
 
 
@@ -55,7 +56,8 @@ class KnowledgeScorer:
         self.judge = judge
         self.protocol = protocol
         self.seed = seed
-        self.id: str = f"judge/{judge_implementation(judge)}-image/{protocol}@{VERSION}"
+        version = LEGACY_READING_VERSION if protocol == "legacy" else VERSION
+        self.id: str = f"judge/{judge_implementation(judge)}-image/{protocol}@{version}"
 
     def check_ready(self) -> None:
         """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
@@ -79,7 +81,12 @@ class KnowledgeScorer:
             fields = {
                 "concept": concept.token,
                 "info": concept.info,
-                "extra_info": "\n".join(concept.extra_info) or "(none)",
+                # legacy: the sentences joined by spaces, as eval/4o_judge_t2i.py builds them
+                "extra_info": (
+                    " ".join(concept.extra_info)
+                    if self.protocol == "legacy"
+                    else "\n".join(concept.extra_info) or "(none)"
+                ),
                 "prompt": getattr(inp.item, "prompt", ""),
             }
             for idx in self.selected(inp):
