@@ -70,3 +70,15 @@ def test_default_cache_dir_follows_environment(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setenv("UNIFYBENCH_CACHE", str(tmp_path))
     assert default_cache_dir() == tmp_path / "judges"
     assert JudgeConfig().resolved_cache_dir == tmp_path / "judges"
+
+
+def test_default_cache_dir_honours_the_project_cache_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """UNIFYBENCH_CACHE_DIR (used by the data layer and the runner, and set per test session by
+    tests/conftest.py) also moves the judge cache, so tests never share a cache in the home."""
+    monkeypatch.delenv("UNIFYBENCH_CACHE", raising=False)
+    monkeypatch.setenv("UNIFYBENCH_CACHE_DIR", str(tmp_path / "c"))
+    assert default_cache_dir() == tmp_path / "c" / "judges"
+    monkeypatch.setenv("UNIFYBENCH_CACHE", str(tmp_path / "j"))  # the judge-specific one wins
+    assert default_cache_dir() == tmp_path / "j" / "judges"

@@ -75,7 +75,7 @@ def test_legacy_text_scorer_shows_the_system_prompt_to_the_judge(
 ) -> None:
     judge = OpenAIJudge(fast_config(server, tmp_path))  # built-in "text" prompt
     legacy = TextJudgeScorer(judge, "legacy")
-    assert legacy.id == "judge/fake-judge/legacy@1"
+    assert legacy.id == "judge/fake-judge/legacy@2"
     assert legacy.judge.config.prompt == "text-legacy"
     assert legacy.judge.identity != judge.identity
     legacy.score([vqa_input(0, "A red hat.", system_prompt=SYSTEM_PROMPT)])
@@ -137,7 +137,7 @@ def test_knowledge_legacy_judges_a_seeded_sample_of_four(server, judge_key, tmp_
     # the grade depends on which image was sent: image i (grey level 20 i) -> 1 if i even else 0
     server.responder(lambda body: "1" if _grey(body) % 40 == 0 else "0")
     scorer = KnowledgeScorer(vision_judge(server, tmp_path / "c"), "legacy", seed=7)
-    assert scorer.id == "judge/fake-judge-image/legacy@1"
+    assert scorer.id == "judge/fake-judge-image/legacy@2"
     [score] = scorer.score([knowledge_input(1, images)])
     chosen = legacy_sample(10, 7, "bo/knowledge/1")
     assert len(chosen) == 4 and chosen == legacy_sample(10, 7, "bo/knowledge/1")

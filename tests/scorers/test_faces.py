@@ -177,3 +177,22 @@ def test_arcface_keeps_the_largest_face_normalised() -> None:
     assert out is not None and np.linalg.norm(out) == pytest.approx(1.0)
     assert np.allclose(out, np.arange(512) / np.linalg.norm(np.arange(512)))
     assert emb.embed(np.zeros((8, 8, 3), dtype=np.uint8)) is None
+
+
+def test_arcface_equal_areas_take_the_later_face_as_published() -> None:
+    """Published eval/face_eval_v2.py (arctanxarc/UniCTokens) sorts faces by box area and takes
+    the last: of two equally large faces the one detected later is used."""
+    from insightface.app.common import Face
+
+    first = Face(bbox=np.array([0, 0, 20, 10]), embedding=np.full(512, 1.0))
+    second = Face(bbox=np.array([5, 5, 15, 25]), embedding=np.arange(512, dtype=np.float32))
+
+    class App:
+        def get(self, bgr: np.ndarray) -> list:
+            return [first, second]
+
+    emb = ArcFaceEmbedder.__new__(ArcFaceEmbedder)
+    emb.app = App()
+    out = emb.embed(np.zeros((8, 8, 3), dtype=np.uint8))
+    assert out is not None
+    assert np.allclose(out, np.arange(512) / np.linalg.norm(np.arange(512)))

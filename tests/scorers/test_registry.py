@@ -38,7 +38,7 @@ def test_judge_module_missing_is_a_skip(monkeypatch: pytest.MonkeyPatch) -> None
     assert [name for name, _ in skipped] == ["judge[vqa]", "judge[knowledge]"]
     assert all("not available in this build" in why for _, why in skipped)
     listed = {sid: desc for sid, _, desc in list_scorers()}
-    assert "not available in this build" in listed["judge/deepseek-chat/legacy@1"]
+    assert "not available in this build" in listed["judge/deepseek-chat/legacy@2"]
 
 
 def test_unavailable_weights_become_skips(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -117,10 +117,11 @@ def test_judge_scorer_ids_are_listed() -> None:
         )
         assert skipped == []
         ids = [s.id for s in scorers]
+        judge_version = 2 if protocol == "legacy" else 1  # legacy reads replies as published
         assert ids == [
             f"bleu/char-1-2/{protocol}@1",
-            f"judge/deepseek-chat/{protocol}@1",
-            f"judge/gpt-4o-image/{protocol}@1",
+            f"judge/deepseek-chat/{protocol}@{judge_version}",
+            f"judge/gpt-4o-image/{protocol}@{judge_version}",
         ]
         offline, _ = build_scorers(protocol, ["text_only"], text_judge=judges.MiniLMJudge())
         ids += [s.id for s in offline]

@@ -23,9 +23,10 @@ OFFICIAL_MODELS: dict[str, str] = {"text": "deepseek-chat", "vision": "gpt-4o"}
 
 
 def default_cache_dir() -> Path:
-    """``$UNIFYBENCH_CACHE/judges``, else ``$XDG_CACHE_HOME/unifybench/judges``, else
+    """``$UNIFYBENCH_CACHE/judges``, else ``$UNIFYBENCH_CACHE_DIR/judges`` (the variable the rest
+    of UnifyBench uses for its cache), else ``$XDG_CACHE_HOME/unifybench/judges``, else
     ``~/.cache/unifybench/judges``."""
-    root = os.environ.get("UNIFYBENCH_CACHE")
+    root = os.environ.get("UNIFYBENCH_CACHE") or os.environ.get("UNIFYBENCH_CACHE_DIR")
     if root:
         return Path(root) / "judges"
     xdg = os.environ.get("XDG_CACHE_HOME")

@@ -39,3 +39,43 @@ def parse_score(reply: str | None) -> float:
     if value not in ALLOWED_SCORES:
         raise ReplyParseError(f"score {value:g} is not one of 0, 0.5, 1")
     return value
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)  # Python's float(): surrounding whitespace, "1.", ".5", "1e0" all read
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ReplyParseError(f"not a finite number: {text!r}")
+    return value
+
+
+def parse_score_legacy_text(reply: str | None) -> float:
+    """The published text-judge reading: what follows the last ``"Score::"``, a float in [0, 1].
+
+    No label is required (the published prompt never asks for one) and any number in [0, 1] is
+    taken as it is (0.7 stays 0.7). A reply the published script could not read ("Score: 1",
+    prose, a number outside [0, 1]) raises ReplyParseError; the published script crashed on it.
+    """
+    if reply is None:
+        raise ReplyParseError("empty reply (no message content)")
+    tail = reply.split("Score::")[-1].strip()
+    try:
+        value = _finite_float(tail)
+    except ValueError as exc:
+        raise ReplyParseError(f"legacy reading failed on {tail[:80]!r}: {exc}") from None
+    if not 0.0 <= value <= 1.0:
+        raise ReplyParseError(f"legacy reading: {value:g} is outside [0, 1]")
+    return value
+
+
+def parse_score_legacy_vision(reply: str | None) -> float:
+    """The published knowledge-judge reading: the whole stripped reply as a float, any value.
+
+    No range check (a reply "2" counts as 2, as published). Anything else raises
+    ReplyParseError; the published script skipped such images.
+    """
+    if reply is None:
+        raise ReplyParseError("empty reply (no message content)")
+    try:
+        return _finite_float(reply.strip())
+    except ValueError as exc:
+        raise ReplyParseError(f"legacy reading failed on {reply.strip()[:80]!r}: {exc}") from None

@@ -1,8 +1,10 @@
 """Stage 4: aggregate. ``scores.jsonl`` -> ``result.json`` (submission schema), from scores alone.
 
 Per task and metric: per-concept value = the scorer's own ``aggregate`` over that concept's scores;
-the metric = mean over concepts (the published aggregation). Also n (items with a score), n_total
-(items planned), coverage = n / n_total, and a 95% confidence interval.
+the metric = mean over concepts (the published aggregation), weighted by the per-concept
+``POOL_WEIGHT`` a scorer may return where the published script pools items over concepts instead
+(legacy CLIP-I/CLIP-T: every image of every concept in one mean). Also n (items with a score),
+n_total (items planned), coverage = n / n_total, and a 95% confidence interval.
 
 Confidence interval: a percentile bootstrap **over concepts** (1,000 resamples of the per-concept
 values with replacement, seeded from the run seed, task and metric), because concepts are the unit
@@ -34,7 +36,7 @@ from unifybench.runner.provenance import (
 )
 from unifybench.runner.score import load_scoring, record_to_score
 from unifybench.runner.seeds import item_seed
-from unifybench.scorers.base import Score, nanmean
+from unifybench.scorers.base import POOL_WEIGHT, Score, nanmean
 from unifybench.submission import (
     BenchmarkInfo,
     JudgeInfo,
@@ -259,6 +261,9 @@ def _task_metrics(
             )
             out = {}
         per_concept[concept] = {k: _finite(v) for k, v in out.items()}
+    # Optional per-concept weights (scorers.base.POOL_WEIGHT): the metric is then the weighted
+    # mean over concepts, i.e. the pooled mean over items where the published script pools.
+    weights = {c: per_concept[c].pop(POOL_WEIGHT, None) for c in concepts}
 
     # The scorer's main metric first (e.g. rec: weight), then the rest in the scorer's order.
     names = list(dict.fromkeys([main_metric, *(k for v in per_concept.values() for k in v)]))
@@ -281,7 +286,7 @@ def _task_metrics(
         present = [v for v in values.values() if v is not None]
         low, high = bootstrap_ci(present, item_seed(seed, f"bootstrap/{task}/{metric}/{sid}"))
         out[metric] = MetricResult(
-            value=_mean_or_none(present),
+            value=_weighted_mean_or_none(values, weights),
             scorer=sid,
             judge=judge,
             n=n_scored,
@@ -293,6 +298,18 @@ def _task_metrics(
             extra=dict(extra),
         )
     return out
+
+
+def _weighted_mean_or_none(
+    values: dict[str, float | None], weights: dict[str, float | None]
+) -> float | None:
+    """Mean over concepts with a value; weighted when every such concept has a weight."""
+    kept = {c: v for c, v in values.items() if v is not None}
+    w = {c: weights.get(c) for c in kept}
+    if kept and all(x is not None and x > 0 for x in w.values()):
+        total = sum(w.values())  # type: ignore[arg-type]
+        return sum(v * w[c] for c, v in kept.items()) / total  # type: ignore[operator]
+    return _mean_or_none(list(kept.values()))
 
 
 def _mean_or_none(values: Sequence[float | None]) -> float | None:

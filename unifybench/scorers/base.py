@@ -18,6 +18,11 @@ from unifybench.data.records import Concept, GenerationPrompt, UnderstandingItem
 Protocol_ = Literal["legacy", "v2"]
 PROTOCOLS: tuple[str, ...] = ("legacy", "v2")
 
+# A key an ``aggregate`` may add to its per-concept dict: that concept's weight in the mean over
+# concepts (e.g. its number of images, where the published script pools items of all concepts).
+# Without it concepts weigh equally. It is never reported as a metric.
+POOL_WEIGHT = "_pool_weight"
+
 
 @dataclass
 class Score:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from unifybench.errors import ConfigError, ScorerUnavailable
-from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput
+from unifybench.scorers.base import POOL_WEIGHT, PROTOCOLS, Score, ScoringInput
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -360,14 +360,22 @@ class _ClipScorer:
         return out
 
     def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """Mean over all images of all prompts of the concept (the published pooling)."""
+        """Mean over all images of all prompts of the concept (the published pooling).
+
+        ``legacy`` also returns ``_pool_weight`` (the number of images averaged): the published
+        script (``eval/clip_eval.py``, ``print_avg_results``) pools every image of every concept
+        into one mean, so the runner weights each concept by it; ``v2`` weights concepts equally.
+        """
         values = [
             v
             for s in scores
             for v in s.metadata.get("per_image", [s.value])
             if v is not None and not math.isnan(v)
         ]
-        return {self.metric: sum(values) / len(values) if values else math.nan}
+        out = {self.metric: sum(values) / len(values) if values else math.nan}
+        if getattr(self, "protocol", "v2") == "legacy":
+            out[POOL_WEIGHT] = float(len(values))
+        return out
 
 
 class ClipImageScorer(_ClipScorer):

@@ -174,7 +174,9 @@ class ArcFaceEmbedder:
         faces = self.app.get(np.ascontiguousarray(rgb[:, :, ::-1]))  # insightface wants BGR
         if not faces:
             return None
-        largest = max(faces, key=lambda f: (f.bbox[2] - f.bbox[0]) * (f.bbox[3] - f.bbox[1]))
+        # Stable sort by box area, last one: on equal areas the later face wins, as in the
+        # published eval/face_eval_v2.py (``max`` would keep the first).
+        largest = sorted(faces, key=lambda f: (f.bbox[2] - f.bbox[0]) * (f.bbox[3] - f.bbox[1]))[-1]
         emb = np.asarray(largest.embedding, dtype=np.float64)
         return emb / np.linalg.norm(emb)
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from unifybench.errors import ConfigError
 from unifybench.judges.base import Judge, JudgeRequest, JudgeResult
+from unifybench.judges.parsing import ReplyParseError, parse_score_legacy_text
 from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput, nanmean
 
 VERSION = 1
+# legacy readings of an OpenAI-compatible judge's reply follow the published scripts since @2
+LEGACY_READING_VERSION = 2
 
 
 def judge_implementation(judge: Any) -> str:
@@ -25,6 +28,23 @@ def judge_implementation(judge: Any) -> str:
     config = getattr(judge, "config", None)
     name = getattr(config, "model", None) or "all-minilm-l6-v2"
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+def legacy_reading(result: JudgeResult, parser: Callable[[str | None], float]) -> tuple[float, str]:
+    """(value, "") read from the judge's *first* reply by a published parser, or (NaN, why).
+
+    The published scripts sent each question once and read the reply with their own rule; the
+    strict reader here re-asks once on an unreadable reply, so legacy scorers re-read the first
+    reply (``extra["first_reply"]`` when a re-ask happened, else ``raw``). A result served from
+    the cache keeps only the last reply. No reply at all (transport failure): (NaN, error).
+    """
+    if result.raw is None:
+        return math.nan, result.error or "no reply"
+    first = result.extra.get("first_reply", result.raw)
+    try:
+        return parser(first if isinstance(first, str) else None), ""
+    except ReplyParseError as exc:
+        return math.nan, str(exc)
 
 
 def check_protocol(protocol: str) -> None:
@@ -69,7 +89,10 @@ class TextJudgeScorer:
         switch = getattr(judge, "for_protocol", None)
         self.judge: Judge = switch(protocol) if callable(switch) else judge
         self.metric: str = getattr(self.judge, "metric", "judge")
-        self.id: str = f"{self.metric}/{judge_implementation(self.judge)}/{protocol}@{VERSION}"
+        version = (
+            LEGACY_READING_VERSION if protocol == "legacy" and self.metric == "judge" else VERSION
+        )
+        self.id: str = f"{self.metric}/{judge_implementation(self.judge)}/{protocol}@{version}"
 
     def check_ready(self) -> None:
         """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
@@ -105,15 +128,32 @@ class TextJudgeScorer:
                 missing = {"error": "no prediction"}
                 scores.append(Score(math.nan, explanation="no prediction", metadata=missing))
                 continue
+            value, explanation = result.value, result.error or ""
+            metadata = result_metadata(result, self.judge)
+            if self.protocol == "legacy" and self.metric == "judge" and result.raw is not None:
+                value, explanation = self._legacy_value(result, metadata)
             scores.append(
                 Score(
-                    value=result.value,
+                    value=value,
                     answer=result.raw,
-                    explanation=result.error or "",
-                    metadata=result_metadata(result, self.judge),
+                    explanation=explanation,
+                    metadata=metadata,
                 )
             )
         return scores
+
+    @staticmethod
+    def _legacy_value(result: JudgeResult, metadata: dict[str, Any]) -> tuple[float, str]:
+        """The published reading of the first reply (text after the last "Score::", a float in
+        [0, 1], so 0.7 counts as 0.7). Where the published script would have crashed, the strict
+        reading (after one re-ask) is kept and ``metadata["legacy_unreadable"]`` says why."""
+        value, why = legacy_reading(result, parse_score_legacy_text)
+        if not why:
+            metadata["reading"] = "legacy"
+            return value, ""
+        metadata["legacy_unreadable"] = why
+        note = f"published script would have crashed on this reply ({why}); strict reading kept"
+        return result.value, "; ".join(x for x in (result.error, note) if x)
 
     def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
         """``{metric: mean of the scored items}`` (NaN when none is scored)."""

@@ -17,10 +17,12 @@ from collections.abc import Sequence
 
 from unifybench.errors import ConfigError
 from unifybench.judges.base import Judge, JudgeRequest, JudgeResult
+from unifybench.judges.parsing import parse_score_legacy_vision
 from unifybench.scorers.base import Score, ScoringInput, nanmean
-from unifybench.scorers.judged import check_protocol, judge_implementation
+from unifybench.scorers.judged import check_protocol, judge_implementation, legacy_reading
 
 VERSION = 1
+LEGACY_READING_VERSION = 2  # legacy reads replies as the published script since @2
 LEGACY_IMAGES_PER_CONDITION = 4
 
 
@@ -54,7 +56,8 @@ class KnowledgeScorer:
         self.judge = judge
         self.protocol = protocol
         self.seed = seed
-        self.id: str = f"judge/{judge_implementation(judge)}-image/{protocol}@{VERSION}"
+        version = LEGACY_READING_VERSION if protocol == "legacy" else VERSION
+        self.id: str = f"judge/{judge_implementation(judge)}-image/{protocol}@{version}"
 
     def check_ready(self) -> None:
         """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
@@ -78,7 +81,12 @@ class KnowledgeScorer:
             fields = {
                 "concept": concept.token,
                 "info": concept.info,
-                "extra_info": "\n".join(concept.extra_info) or "(none)",
+                # legacy: the sentences joined by spaces, as eval/4o_judge_t2i.py builds them
+                "extra_info": (
+                    " ".join(concept.extra_info)
+                    if self.protocol == "legacy"
+                    else "\n".join(concept.extra_info) or "(none)"
+                ),
                 "prompt": getattr(inp.item, "prompt", ""),
             }
             for idx in self.selected(inp):
@@ -96,18 +104,19 @@ class KnowledgeScorer:
         scores = []
         for pos, inp in enumerate(inputs):
             judged = per_input.get(pos, [])
-            values = [r.value for _, r in judged]
+            readings = [self._reading(r) for _, r in judged]
+            values = [v for v, _ in readings]
             images = [
                 {
                     "index": idx,
                     "file": inp.images[idx].name,
-                    "value": None if math.isnan(r.value) else r.value,
+                    "value": None if math.isnan(v) else v,
                     "raw": r.raw,
-                    "error": r.error,
+                    "error": err,
                     "cached": r.cached,
                     "attempts": r.attempts,
                 }
-                for idx, r in judged
+                for (idx, r), (v, err) in zip(judged, readings, strict=True)
             ]
             unscored = sum(1 for v in values if math.isnan(v))
             value = nanmean(values)
@@ -137,6 +146,18 @@ class KnowledgeScorer:
                 )
             )
         return scores
+
+    def _reading(self, result: JudgeResult) -> tuple[float, str | None]:
+        """(value, error) of one judged image under the protocol.
+
+        legacy: the published reading of the first reply, the whole stripped reply as a float
+        with no range check; a reply it cannot read leaves the image unscored (the published
+        script skipped it), even when the strict re-ask got a grade. v2: the strict reading.
+        """
+        if self.protocol != "legacy" or result.raw is None:
+            return result.value, result.error
+        value, why = legacy_reading(result, parse_score_legacy_vision)
+        return value, (why or None)
 
     def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
         """``{"judge": mean over conditions}`` of one concept (unscored conditions skipped)."""

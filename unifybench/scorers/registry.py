@@ -188,7 +188,7 @@ _DESCRIPTIONS: list[tuple[str, str, str]] = [
 _JUDGE_DESCRIPTIONS: list[tuple[str, str, str, str]] = [
     *(
         (
-            f"judge/deepseek-chat/{p}@1",
+            f"judge/deepseek-chat/{p}@{2 if p == 'legacy' else 1}",
             "vqa,text_only",
             "text judge (official preset deepseek-chat) grades 0/0.5/1"
             + ("; legacy prompt shows the personal system prompt" if p == "legacy" else ""),
@@ -208,7 +208,7 @@ _JUDGE_DESCRIPTIONS: list[tuple[str, str, str, str]] = [
     ),
     *(
         (
-            f"judge/gpt-4o-image/{p}@1",
+            f"judge/gpt-4o-image/{p}@{2 if p == 'legacy' else 1}",
             "knowledge",
             "vision judge (official preset gpt-4o) grades 0/0.5/1 whether an image shows the "
             + (
