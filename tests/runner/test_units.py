@@ -45,3 +45,11 @@ def test_bootstrap_ci_is_seeded_and_brackets_the_mean():
     assert low <= sum(values) / len(values) <= high and low >= 0.2 and high <= 0.9
     assert bootstrap_ci([0.3], seed=5) == (None, None)
     assert bootstrap_ci([0.5, 0.5, 0.5], seed=1) == (0.5, 0.5)
+
+
+def test_legacy_flip_rate_is_the_published_quarter():
+    from unifybench.runner.seeds import item_seed, legacy_flip
+
+    flips = [legacy_flip(item_seed(0, f"c/rec/{i}")) for i in range(4000)]
+    assert 0.22 < sum(flips) / len(flips) < 0.28  # two 0.5 draws, as pdata.image_transform
+    assert flips == [legacy_flip(item_seed(0, f"c/rec/{i}")) for i in range(4000)]

@@ -8,7 +8,6 @@ that item and the run goes on; a failed ``personalize`` marks all of that concep
 
 from __future__ import annotations
 
-import random
 import sys
 import time
 from collections import defaultdict
@@ -35,7 +34,7 @@ from unifybench.runner.provenance import (
     session_entry,
     update_provenance,
 )
-from unifybench.runner.seeds import item_seed, seed_globals
+from unifybench.runner.seeds import item_seed, legacy_flip, seed_globals
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -378,7 +377,7 @@ def _predict_one(
         image = load_image(item.image) if getattr(item, "image", None) is not None else None
         if image is not None and config.protocol == "legacy":
             # Published defect 1: a random horizontal flip of the test image (seeded here).
-            flipped = random.Random(seed).random() < 0.5
+            flipped = legacy_flip(seed)
             if flipped:
                 from PIL import ImageOps
 

@@ -30,3 +30,14 @@ def seed_globals(seed: int) -> None:
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.manual_seed(seed)
+
+
+def legacy_flip(seed: int) -> bool:
+    """Whether the legacy protocol flips a test image: published defect 1, seeded here.
+
+    The published transform draws twice (a coin, then ``RandomHorizontalFlip`` at its default
+    p=0.5), so an image is flipped with probability 0.25 (arctanxarc/UniCTokens ``pdata.py``,
+    ``image_transform``).
+    """
+    coin = random.Random(seed)
+    return coin.random() < 0.5 and coin.random() < 0.5
