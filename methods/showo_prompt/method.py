@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from methods.showo.shared import ShowoBacked
 from methods.unictokens.params import build_params
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class ProfileState:
     profile: str
 
 
-class ShowoPrompt:
+class ShowoPrompt(ShowoBacked):
     """The paper's "Show-o + prompt" baseline: profile text in the prompt, nothing learned."""
 
     name: ClassVar[str] = "showo-prompt"
@@ -56,24 +57,9 @@ class ShowoPrompt:
 
     def params(self) -> dict[str, Any]:
         """Every parameter, JSON-serialisable."""
-        from methods.showo.config import resolve_config
-
         out = dataclasses.asdict(self.p)
-        out["random_weights"] = not resolve_config(self.p.config).is_published
+        out["random_weights"] = self.random_weights
         return out
-
-    @property
-    def resources(self) -> dict[str, float]:
-        """Ray resources of one unit (``--executor ray``); see ``unit_resources``."""
-        from methods.showo.config import unit_resources
-
-        return unit_resources(self.p.config, self.p.device)
-
-    def caveat(self) -> str | None:
-        """Said in every result of a random-weight configuration: its numbers mean nothing."""
-        from methods.showo.config import random_weights_caveat
-
-        return random_weights_caveat(self.p.config)
 
     def checkpoint_hash(self, state: ProfileState) -> str | None:
         """Nothing is trained: no concept checkpoint."""

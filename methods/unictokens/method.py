@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from methods.showo.shared import ShowoBacked
 from methods.unictokens.params import UniCTokensParams
 from methods.unictokens.tokens import (
     CONCEPT_SLOT,
@@ -53,7 +54,7 @@ class UniCTokensState:
         }
 
 
-class UniCTokens:
+class UniCTokens(ShowoBacked):
     """UniCTokens (arXiv 2505.14671) on a Show-o backbone: three-stage concept-token training."""
 
     name: ClassVar[str] = "unictokens"
@@ -74,26 +75,6 @@ class UniCTokens:
         out = self.p.to_json()
         out["random_weights"] = self.random_weights
         return out
-
-    @property
-    def resources(self) -> dict[str, float]:
-        """Ray resources of one unit (``--executor ray``); see ``unit_resources``."""
-        from methods.showo.config import unit_resources
-
-        return unit_resources(self.p.config, self.p.device)
-
-    def caveat(self) -> str | None:
-        """Said in every result of a random-weight configuration: its numbers mean nothing."""
-        from methods.showo.config import random_weights_caveat
-
-        return random_weights_caveat(self.p.config)
-
-    @property
-    def random_weights(self) -> bool:
-        """True for offline configs: the backbone is random and scores mean nothing."""
-        from methods.showo.config import resolve_config
-
-        return not resolve_config(self.p.config).is_published
 
     def checkpoint_hash(self, state: UniCTokensState) -> str:
         """sha256 of the concept rows (embedding, LM-head weight and bias)."""
