@@ -39,7 +39,7 @@ from unifybench.runner.seeds import item_seed, legacy_flip, seed_globals
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from unifybench.data.records import Benchmark, GenerationPrompt, UnderstandingItem
+    from unifybench.data.records import Benchmark, Concept, GenerationPrompt, UnderstandingItem
     from unifybench.method import Method
 
 MAX_ERROR_CHARS = 2000
@@ -228,10 +228,7 @@ def _run_predictions(
             concept = benchmark.concepts[concept_id]
             started = time.perf_counter()
             try:
-                workdir = layout.workdir(concept_id)
-                workdir.mkdir(parents=True, exist_ok=True)
-                seed_globals(item_seed(config.seed, f"{concept_id}/personalize"))
-                state = method.personalize(concept, workdir)
+                state = personalize(method, concept, layout.workdir(concept_id), config)
             except Exception as err:
                 message = f"personalize failed: {error_message(err)}"
                 summary.personalize_errors[concept_id] = message
@@ -269,6 +266,13 @@ def _item_index(benchmark: Benchmark) -> dict[str, UnderstandingItem | Generatio
             for item in items:
                 index[item.id] = item
     return index
+
+
+def personalize(method: Any, concept: Concept, workdir: Path, config: RunConfig) -> Any:
+    """Personalize ``method`` on ``concept`` in ``workdir`` with the concept's derived seed."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    seed_globals(item_seed(config.seed, f"{concept.id}/personalize"))
+    return method.personalize(concept, workdir)
 
 
 def personalization_info(method: Any, state: Any, started: float) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from unifybench.runner.layout import RunLayout
 from unifybench.runner.plan import PlanItem
 from unifybench.runner.provenance import now_iso
-from unifybench.runner.seeds import item_seed, seed_globals
 
 if TYPE_CHECKING:
     from unifybench.data.records import Concept, GenerationPrompt, UnderstandingItem
@@ -104,10 +103,7 @@ def run_unit(
         return
     started = time.perf_counter()
     try:
-        workdir = unit.workdir(run_dir)
-        workdir.mkdir(parents=True, exist_ok=True)
-        seed_globals(item_seed(config.seed, f"{unit.concept}/personalize"))
-        state = method.personalize(concept, workdir)
+        state = local.personalize(method, concept, unit.workdir(run_dir), config)
     except Exception as err:
         message = f"personalize failed: {local.error_message(err)}"
         info = {"status": "error", "error": message, "date": now_iso()}
