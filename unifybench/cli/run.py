@@ -167,53 +167,40 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_demo)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from unifybench import api
+def _predict_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of ``api.predict`` / ``api.run`` shared by the run and predict verbs."""
     from unifybench.runner.executors import executor_kwargs
 
-    outcomes = api.run(
-        args.method,
+    return {
         **executor_kwargs(args),
-        params=parse_params(args.param),
-        data=args.data,
-        concepts=args.concepts,
-        tasks=args.tasks,
-        out=args.out,
-        run_name=args.run_name,
-        seed=args.seed,
-        images_per_prompt=args.images_per_prompt,
-        retry_errors=args.retry_errors,
-        summary=True,
-        protocol=args.protocol,
-        **_without_protocol(_scoring_kwargs(args)),
-    )
+        "params": parse_params(args.param),
+        "data": args.data,
+        "concepts": args.concepts,
+        "tasks": args.tasks,
+        "out": args.out,
+        "run_name": args.run_name,
+        "seed": args.seed,
+        "images_per_prompt": args.images_per_prompt,
+        "retry_errors": args.retry_errors,
+        "protocol": args.protocol,
+    }
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from unifybench import api
+
+    # protocol comes with the predict options; the scoring options add everything else
+    scoring = {k: v for k, v in _scoring_kwargs(args).items() if k != "protocol"}
+    outcomes = api.run(args.method, **_predict_kwargs(args), **scoring, summary=True)
     for outcome in outcomes:
         print(f"result: {outcome.run_dir / 'result.json'}")
     return 0
 
 
-def _without_protocol(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in kwargs.items() if k != "protocol"}
-
-
 def cmd_predict(args: argparse.Namespace) -> int:
     from unifybench import api
-    from unifybench.runner.executors import executor_kwargs
 
-    outcomes = api.predict(
-        args.method,
-        **executor_kwargs(args),
-        params=parse_params(args.param),
-        data=args.data,
-        concepts=args.concepts,
-        tasks=args.tasks,
-        out=args.out,
-        run_name=args.run_name,
-        seed=args.seed,
-        images_per_prompt=args.images_per_prompt,
-        retry_errors=args.retry_errors,
-        protocol=args.protocol,
-    )
+    outcomes = api.predict(args.method, **_predict_kwargs(args))
     status = 0
     for o in outcomes:
         s = o.predict
