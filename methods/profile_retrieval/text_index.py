@@ -9,7 +9,6 @@ when the hub is reachable).
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +18,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 PACKAGED_MINILM = "packaged:all-MiniLM-L6-v2"
-_MODELS: dict[str, Any] = {}
-_LOCK = threading.Lock()
 _QUERIES: dict[tuple[int, str], Any] = {}
 _QUERY_CACHE_SIZE = 4096
 
@@ -40,18 +37,17 @@ def minilm_location(model: str = PACKAGED_MINILM) -> str:
 
 
 def load_text_model(model: str = PACKAGED_MINILM) -> Any:
-    """The shared SentenceTransformer for ``model``, loaded on first call (CPU)."""
-    with _LOCK:
-        if model not in _MODELS:
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise ConfigError(
-                    "profile-retrieval needs sentence-transformers: "
-                    "pip install 'unifybench[judges]'"
-                ) from exc
-            _MODELS[model] = SentenceTransformer(minilm_location(model), device="cpu")
-        return _MODELS[model]
+    """The shared SentenceTransformer for ``model``, loaded on first call (CPU).
+
+    The process-wide cache is the MiniLM judge's, so a run that uses both loads the model once.
+    """
+    from unifybench.errors import ScorerUnavailable
+    from unifybench.judges.minilm import load_model
+
+    try:
+        return load_model(minilm_location(model), "cpu")
+    except ScorerUnavailable as exc:
+        raise ConfigError(f"profile-retrieval: {exc}") from None
 
 
 def split_sentences(text: str) -> list[str]:
