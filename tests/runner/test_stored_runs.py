@@ -67,7 +67,7 @@ def test_stored_run_reaggregates_to_the_same_numbers(name: str, tmp_path: Path) 
 def test_stored_run_rescores_to_the_same_numbers(name: str, sample_root: Path, tmp_path) -> None:
     run_dir = _copy(name, tmp_path)
     config = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    from unifybench.data import load_benchmark
+    from unifybench.benchmarks import load_benchmark
     from unifybench.data.manifest import manifest_hash
 
     if manifest_hash(load_benchmark(sample_root)) != config["manifest_hash"]:

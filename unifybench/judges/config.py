@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from unifybench.errors import ConfigError
+
+if TYPE_CHECKING:
+    from unifybench.protocols import Protocol
 
 Role = Literal["text", "vision"]
 
@@ -101,41 +104,46 @@ class JudgeConfig:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def text_judge_preset(protocol: str = "v2", **overrides: object) -> JudgeConfig:
+def text_judge_preset(protocol: Protocol | str = "v2", **overrides: object) -> JudgeConfig:
     """The published text judge: ``deepseek-chat`` at api.deepseek.com, key in ``DEEPSEEK_API_KEY``.
 
-    ``protocol`` picks the prompt: ``legacy`` uses ``text-legacy`` (the personal system prompt is
-    shown to the judge inside the question, defect 4), ``v2`` uses ``text``. Temperature is 0 in
-    both (upstream left it unset; see docs/judges.md). ``overrides`` change any other field.
+    ``protocol`` (a Protocol or one of UnifyBench's names) picks the prompt (``text_judge_prompt``:
+    legacy's ``text-legacy`` shows the personal system prompt to the judge inside the question,
+    defect 4; v2's ``text``) and the temperature (``judge_temperature``, 0 in both: upstream left
+    it unset, see docs/judges.md). ``overrides`` change any other field.
     """
-    if protocol not in ("legacy", "v2"):
-        raise ConfigError(f"protocol must be 'legacy' or 'v2', got {protocol!r}")
+    from unifybench.protocols import resolve_protocol
+
+    spec = resolve_protocol(protocol)
     cfg: dict[str, object] = {
         "role": "text",
         "base_url": DEEPSEEK_BASE_URL,
         "model": "deepseek-chat",
         "api_key_env": "DEEPSEEK_API_KEY",
-        "temperature": 0.0,
-        "prompt": "text-legacy" if protocol == "legacy" else "text",
+        "temperature": spec.judge_temperature,
+        "prompt": spec.text_judge_prompt,
         "official": True,
     }
     cfg.update(overrides)
     return JudgeConfig(**cfg)  # type: ignore[arg-type]
 
 
-def vision_judge_preset(**overrides: object) -> JudgeConfig:
+def vision_judge_preset(protocol: Protocol | str = "v2", **overrides: object) -> JudgeConfig:
     """The published image judge: ``gpt-4o`` at api.openai.com, key in ``OPENAI_API_KEY``.
 
-    Both protocols use the ``vision`` prompt with one image per stateless call; they differ in how
-    many images are judged (see :class:`unifybench.scorers.knowledge.KnowledgeScorer`).
+    The protocol gives the prompt (``vision_judge_prompt``) and temperature; protocols differ in
+    how many images are judged (see :class:`unifybench.scorers.knowledge.KnowledgeScorer`).
     """
+    from unifybench.protocols import resolve_protocol
+
+    spec = resolve_protocol(protocol)
     cfg: dict[str, object] = {
         "role": "vision",
         "base_url": OPENAI_BASE_URL,
         "model": "gpt-4o",
         "api_key_env": "OPENAI_API_KEY",
-        "temperature": 0.0,
-        "prompt": "vision",
+        "temperature": spec.judge_temperature,
+        "prompt": spec.vision_judge_prompt,
         "official": True,
     }
     cfg.update(overrides)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unifybench.errors import ConfigError
 from unifybench.judges.base import JudgeRequest, JudgeResult, render_fields
@@ -29,8 +29,11 @@ from unifybench.judges.cache import JudgeCache, cache_key
 from unifybench.judges.config import JudgeConfig
 from unifybench.judges.parsing import REASK_SUFFIX, ReplyParseError, parse_score
 from unifybench.judges.retry import Backoff, parse_retry_after
-from unifybench.judges.templates import load_template
+from unifybench.judges.templates import TEXT_PROMPTS, load_template
 from unifybench.submission import JudgeInfo
+
+if TYPE_CHECKING:
+    from unifybench.protocols import Protocol
 
 log = logging.getLogger("unifybench.judges")
 
@@ -125,15 +128,17 @@ class OpenAIJudge:
                 "pip install 'unifybench[judges]'"
             ) from None
 
-    def for_protocol(self, protocol: str) -> OpenAIJudge:
-        """This judge with the built-in text prompt that matches ``protocol``.
+    def for_protocol(self, protocol: Protocol | str) -> OpenAIJudge:
+        """This judge with the built-in text prompt the protocol asks for (``text_judge_prompt``).
 
         Only a text judge using a built-in text prompt (``text`` / ``text-legacy``) is switched;
-        custom prompt files and the vision prompt are used for both protocols.
+        custom prompt files and the vision prompt are used under every protocol.
         """
-        if self.config.role != "text" or self.config.prompt not in ("text", "text-legacy"):
+        from unifybench.protocols import resolve_protocol
+
+        if self.config.role != "text" or self.config.prompt not in TEXT_PROMPTS:
             return self
-        wanted = "text-legacy" if protocol == "legacy" else "text"
+        wanted = resolve_protocol(protocol).text_judge_prompt
         if wanted == self.config.prompt:
             return self
         return OpenAIJudge(self.config.with_(prompt=wanted))

@@ -23,6 +23,8 @@ BUILTIN_TEMPLATES: dict[str, tuple[str, ...]] = {
     "text-legacy": ("system_prompt", "question", "gold", "prediction"),
     "vision": ("concept", "info", "extra_info", "prompt"),
 }
+# The built-in templates for free-text answers (a protocol picks one: text_judge_prompt).
+TEXT_PROMPTS: tuple[str, ...] = tuple(n for n, f in BUILTIN_TEMPLATES.items() if "gold" in f)
 
 
 @dataclass(frozen=True)

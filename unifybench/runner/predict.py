@@ -114,8 +114,10 @@ def prepare_run(
     """Check a stored run against ``config``, merge concepts/tasks, write run.json, plan.json."""
     layout = RunLayout(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    from unifybench.benchmarks import get_benchmark
+
     caps = method_capabilities(method)
-    tasks = select_tasks(config.tasks or None, caps)
+    tasks = select_tasks(config.tasks or None, caps, get_benchmark(config.benchmark).tasks)
     concepts = select_concepts(benchmark, config.concepts or None)
     if layout.config.exists():
         stored = read_config(layout.config)
@@ -379,7 +381,7 @@ def _predict_one(
                 seconds=round(time.perf_counter() - started, 4),
             )
         image = load_image(item.image) if getattr(item, "image", None) is not None else None
-        if image is not None and config.protocol == "legacy":
+        if image is not None and config.protocol_spec().test_image_flip == "published":
             # Published defect 1: a random horizontal flip of the test image (seeded here).
             flipped = legacy_flip(seed)
             if flipped:

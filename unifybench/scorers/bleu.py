@@ -14,8 +14,11 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from itertools import pairwise
+from typing import Any
 
-from unifybench.scorers.base import Score, ScoringInput, nanmean
+from unifybench.protocols import Protocol
+from unifybench.scorers.base import Score, ScoringInput, SpecScorer
+from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
 BLEU_WEIGHTS: tuple[float, float] = (0.7, 0.3)
 SMOOTHING_EPSILON = 0.1  # nltk SmoothingFunction().method1 default
@@ -67,26 +70,16 @@ def bleu_char(prediction: str, reference: str) -> float:
     return float(bp * math.exp(s))
 
 
-class BleuScorer:
-    """Character BLEU of the answer against the gold answer, for vqa and text_only.
+class BleuScorer(SpecScorer):
+    """Character BLEU of the answer against the gold answer, for free-text answers.
 
-    Identical under both protocols (the published formula has no defect of its own), so one
-    implementation serves both; the protocol is kept in the id so results say which run they
+    Identical under every protocol (the published formula has no defect of its own), so one
+    implementation serves all; the protocol is kept in the id so results say which run they
     belong to.
     """
 
-    metric = "bleu"
-    tasks = frozenset({"vqa", "text_only"})
-
-    def __init__(self, protocol: str = "legacy") -> None:
-        from unifybench.scorers.base import PROTOCOLS
-
-        if protocol not in PROTOCOLS:
-            from unifybench.errors import ConfigError
-
-            raise ConfigError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
-        self.protocol = protocol
-        self.id = f"bleu/char-1-2/{protocol}@1"
+    def __init__(self, protocol: Protocol | str = "legacy", **kw: Any) -> None:
+        super().__init__(protocol, **kw)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
         """One Score per input; a missing prediction (None) is scored 0, like an empty answer."""
@@ -97,6 +90,22 @@ class BleuScorer:
             out.append(Score(value=bleu_char(pred, gold), answer=pred))
         return out
 
-    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """Mean BLEU over the concept's items (the published per-type mean)."""
-        return {"bleu": nanmean([s.value for s in scores])}
+
+def _build(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> BleuScorer:
+    return BleuScorer(protocol, tasks=tasks)
+
+
+BLEU = ScorerSpec(
+    name="bleu",
+    metrics=("bleu",),
+    card="character BLEU, 1-2-grams weights 0.7/0.3, method1 smoothing (nltk-equal); the same "
+    "formula under every protocol (no defect to fix)",
+    implementation="char-1-2",
+    build=_build,
+    scorer_class="unifybench.scorers.bleu:BleuScorer",
+    reference="arctanxarc/UniCTokens eval/eval_p_mmu.py (nltk sentence_bleu over characters)",
+)
+SCORERS = (BLEU,)
+BleuScorer.spec = BLEU

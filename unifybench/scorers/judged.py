@@ -1,26 +1,34 @@
-"""The judge score of free-text answers (tasks ``vqa`` and ``text_only``).
+"""The judge score of free-text answers (tasks whose spec lists ``judge`` or ``judge_minilm``).
 
 Metric ``judge`` when an OpenAI-compatible judge grades (the published protocol uses deepseek-chat),
 ``judge_minilm`` for the offline MiniLM approximation; the two are never ranked together. Every
 Score carries the judge identity and prompt hash in its metadata, and unscorable items are NaN with
-the reason recorded.
+the reason recorded. Protocol flags read here: ``text_judge_prompt`` (through the judge),
+``judge_sees_system_prompt`` and ``judge_reading``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from unifybench.errors import ConfigError
+from unifybench.errors import ConfigError, ScorerUnavailable
 from unifybench.judges.base import Judge, JudgeRequest, JudgeResult
 from unifybench.judges.parsing import ReplyParseError, parse_score_legacy_text
-from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput, nanmean
+from unifybench.protocols import Protocol
+from unifybench.scorers.base import Score, ScoringInput, SpecScorer
+from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
 VERSION = 1
-# legacy readings of an OpenAI-compatible judge's reply follow the published scripts since @2
+# published readings of an OpenAI-compatible judge's reply follow the published scripts since @2
 LEGACY_READING_VERSION = 2
+
+
+def reading_version(protocol: Protocol) -> int:
+    """Scorer id version of a judge scorer that reads replies: @2 for the published reading."""
+    return LEGACY_READING_VERSION if protocol.judge_reading == "published" else VERSION
 
 
 def judge_implementation(judge: Any) -> str:
@@ -47,11 +55,6 @@ def legacy_reading(result: JudgeResult, parser: Callable[[str | None], float]) -
         return math.nan, str(exc)
 
 
-def check_protocol(protocol: str) -> None:
-    if protocol not in PROTOCOLS:
-        raise ConfigError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
-
-
 def result_metadata(result: JudgeResult, judge: Any) -> dict[str, Any]:
     """JSON-serialisable facts about one judgement, for the per-item record."""
     info = judge.info()
@@ -70,29 +73,37 @@ def result_metadata(result: JudgeResult, judge: Any) -> dict[str, Any]:
     return meta
 
 
-class TextJudgeScorer:
-    """Judge free-text answers of ``vqa`` and ``text_only`` items against their gold answers.
+class TextJudgeScorer(SpecScorer):
+    """Judge free-text answers against their gold answers.
 
-    ``protocol='legacy'`` shows the judge the personal system prompt inside the question when the
-    scoring input carries one (``ScoringInput.system_prompt``; defect 4) and, for a text judge on a
-    built-in prompt, uses the ``text-legacy`` template; ``v2`` uses the ``text`` template and the
-    bare question. ``self.judge`` is the judge actually used: record ``self.judge.info()``.
+    Protocol flags: the judge is switched to the protocol's ``text_judge_prompt`` when it uses a
+    built-in text prompt; ``judge_sees_system_prompt`` shows the judge the personal system prompt
+    inside the question when the scoring input carries one (defect 4); ``judge_reading``
+    "published" reads the first reply as the published script did. ``self.judge`` is the judge
+    actually used: record ``self.judge.info()``.
     """
 
-    tasks = frozenset({"vqa", "text_only"})
+    def __init__(
+        self, judge: Judge, protocol: Protocol | str, *, tasks: Iterable[str] | None = None
+    ) -> None:
+        from unifybench.protocols import resolve_protocol
 
-    def __init__(self, judge: Judge, protocol: str) -> None:
-        check_protocol(protocol)
+        protocol = resolve_protocol(protocol)
         if getattr(getattr(judge, "config", None), "role", "text") != "text":
             raise ConfigError(f"the text judge scorer needs a text judge; got {judge.identity}")
-        self.protocol = protocol
         switch = getattr(judge, "for_protocol", None)
         self.judge: Judge = switch(protocol) if callable(switch) else judge
-        self.metric: str = getattr(self.judge, "metric", "judge")
-        version = (
-            LEGACY_READING_VERSION if protocol == "legacy" and self.metric == "judge" else VERSION
-        )
-        self.id: str = f"{self.metric}/{judge_implementation(self.judge)}/{protocol}@{version}"
+        metric = getattr(self.judge, "metric", "judge")
+        specs = {s.judge_metric: s for s in SCORERS}
+        if metric not in specs:
+            raise ConfigError(
+                f"a text judge's metric must be one of {sorted(specs)}, got {metric!r}"
+            )
+        self.spec = specs[metric]
+        super().__init__(protocol, tasks=tasks, implementation=judge_implementation(self.judge))
+        self.metric = metric
+        # The published reading applies to judges that reply in words, not to MiniLM.
+        self.published_reading = protocol.judge_reading == "published" and self.spec is TEXT_JUDGE
 
     def check_ready(self) -> None:
         """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
@@ -107,7 +118,7 @@ class TextJudgeScorer:
             "prediction": inp.text or "",
             "system_prompt": "",
         }
-        if self.protocol == "legacy":
+        if self.protocol.judge_sees_system_prompt:
             fields["system_prompt"] = inp.system_prompt or ""
         return JudgeRequest(item_id=item.id, fields=fields)
 
@@ -130,7 +141,7 @@ class TextJudgeScorer:
                 continue
             value, explanation = result.value, result.error or ""
             metadata = result_metadata(result, self.judge)
-            if self.protocol == "legacy" and self.metric == "judge" and result.raw is not None:
+            if self.published_reading and result.raw is not None:
                 value, explanation = self._legacy_value(result, metadata)
             scores.append(
                 Score(
@@ -155,6 +166,53 @@ class TextJudgeScorer:
         note = f"published script would have crashed on this reply ({why}); strict reading kept"
         return result.value, "; ".join(x for x in (result.error, note) if x)
 
-    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """``{metric: mean of the scored items}`` (NaN when none is scored)."""
-        return {self.metric: nanmean([s.value for s in scores])}
+
+def _build_text_judge(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> TextJudgeScorer:
+    judge = context.judge_for("text", "judge")
+    if judge is None:
+        raise ScorerUnavailable("no text judge configured")
+    return TextJudgeScorer(judge, protocol, tasks=tasks)
+
+
+def _build_offline_text_judge(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> TextJudgeScorer:
+    judge = context.judge_for("text", "judge_minilm")
+    if judge is None:
+        from unifybench.judges.minilm import MiniLMJudge
+
+        judge = context.shared_object("minilm-judge", MiniLMJudge)
+        context.judges.append(judge)
+    return TextJudgeScorer(judge, protocol, tasks=tasks)
+
+
+TEXT_JUDGE = ScorerSpec(
+    name="judge",
+    metrics=("judge",),
+    card=lambda p: (
+        "text judge (official preset deepseek-chat) grades 0/0.5/1"
+        + ("; legacy prompt shows the personal system prompt" if p.judge_sees_system_prompt else "")
+    ),
+    implementation="deepseek-chat",
+    version=reading_version,
+    build=_build_text_judge,
+    judge_role="text",
+    judge_metric="judge",
+    scorer_class="unifybench.scorers.judged:TextJudgeScorer",
+    reference="arctanxarc/UniCTokens eval/eval_p_mmu.py (deepseek-chat judge)",
+)
+OFFLINE_TEXT_JUDGE = ScorerSpec(
+    name="judge_minilm",
+    metrics=("judge_minilm",),
+    card="offline approximation: MiniLM cosine of answer and gold mapped to 0/0.5/1; never "
+    "ranked with judge",
+    implementation="all-minilm-l6-v2",
+    build=_build_offline_text_judge,
+    judge_role="text",
+    judge_metric="judge_minilm",
+    replaces="judge",
+    scorer_class="unifybench.scorers.judged:TextJudgeScorer",
+)
+SCORERS = (TEXT_JUDGE, OFFLINE_TEXT_JUDGE)

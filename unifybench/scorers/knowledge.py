@@ -1,11 +1,13 @@
 """The knowledge-driven generation score: a vision judge grades generated images 0 / 0.5 / 1.
 
 For each knowledge condition (a prompt of ``t2i_conditions.json`` after the first) a method makes
-several images. ``legacy`` judges 4 of them, like the published script, but chosen by a seeded
-sample (seed derived from the global seed and the item id, so resuming or sharding changes nothing);
-``v2`` judges all. Every image is a separate stateless call (the published script kept one chat for
-the whole run, defect 7). Item value = mean over its judged images; the concept value (aggregate) =
-mean over conditions; unscorable images are NaN, counted and skipped, never a division by zero.
+several images. The protocol flag ``judged_images_per_condition`` decides how many are judged:
+legacy judges 4, like the published script, but chosen by a seeded sample (seed derived from the
+global seed and the item id, so resuming or sharding changes nothing); v2 judges all. Every image
+is a separate stateless call (the published script kept one chat for the whole run, defect 7).
+Item value = mean over its judged images; the concept value (aggregate) = mean over conditions;
+unscorable images are NaN, counted and skipped, never a division by zero. Other flags read here:
+``knowledge_facts_joiner`` and ``judge_reading``.
 """
 
 from __future__ import annotations
@@ -13,17 +15,17 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from unifybench.errors import ConfigError
+from unifybench.errors import ConfigError, ScorerUnavailable
 from unifybench.judges.base import Judge, JudgeRequest, JudgeResult
 from unifybench.judges.parsing import parse_score_legacy_vision
-from unifybench.scorers.base import Score, ScoringInput, nanmean
-from unifybench.scorers.judged import check_protocol, judge_implementation, legacy_reading
+from unifybench.protocols import Protocol
+from unifybench.scorers.base import Score, ScoringInput, SpecScorer, nanmean
+from unifybench.scorers.judged import judge_implementation, legacy_reading, reading_version
+from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
-VERSION = 1
-LEGACY_READING_VERSION = 2  # legacy reads replies as the published script since @2
-LEGACY_IMAGES_PER_CONDITION = 4
+LEGACY_IMAGES_PER_CONDITION = 4  # what the published script judged
 
 
 def item_seed(seed: int, item_id: str) -> int:
@@ -32,32 +34,40 @@ def item_seed(seed: int, item_id: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def legacy_sample(n_images: int, seed: int, item_id: str) -> list[int]:
-    """Indices of the images legacy judges: 4 of ``n_images`` (all when fewer), sorted."""
-    if n_images <= LEGACY_IMAGES_PER_CONDITION:
+def sample_images(n_images: int, k: int, seed: int, item_id: str) -> list[int]:
+    """Indices of ``k`` of ``n_images`` images (all when fewer), a seeded sample, sorted."""
+    if n_images <= k:
         return list(range(n_images))
     rng = random.Random(item_seed(seed, item_id))
-    return sorted(rng.sample(range(n_images), LEGACY_IMAGES_PER_CONDITION))
+    return sorted(rng.sample(range(n_images), k))
 
 
-class KnowledgeScorer:
-    """Judge the images of ``knowledge`` items with a vision judge (one call per image)."""
+def legacy_sample(n_images: int, seed: int, item_id: str) -> list[int]:
+    """Indices of the images legacy judges: 4 of ``n_images`` (all when fewer), sorted."""
+    return sample_images(n_images, LEGACY_IMAGES_PER_CONDITION, seed, item_id)
 
-    tasks = frozenset({"knowledge"})
-    metric = "judge"
 
-    def __init__(self, judge: Judge, protocol: str, seed: int = 0) -> None:
-        check_protocol(protocol)
+class KnowledgeScorer(SpecScorer):
+    """Judge the images of knowledge-driven prompts with a vision judge (one call per image)."""
+
+    def __init__(
+        self,
+        judge: Judge,
+        protocol: Protocol | str,
+        seed: int = 0,
+        *,
+        tasks: Iterable[str] | None = None,
+    ) -> None:
         config = getattr(judge, "config", None)
         if getattr(config, "role", None) != "vision":
             raise ConfigError(
                 f"the knowledge scorer needs a vision judge (role 'vision'); got {judge.identity}"
             )
         self.judge = judge
-        self.protocol = protocol
         self.seed = seed
-        version = LEGACY_READING_VERSION if protocol == "legacy" else VERSION
-        self.id: str = f"judge/{judge_implementation(judge)}-image/{protocol}@{version}"
+        super().__init__(
+            protocol, tasks=tasks, implementation=f"{judge_implementation(judge)}-image"
+        )
 
     def check_ready(self) -> None:
         """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
@@ -66,9 +76,8 @@ class KnowledgeScorer:
     def selected(self, inp: ScoringInput) -> list[int]:
         """Indices of the input's images that are judged under this protocol."""
         n = len(inp.images)
-        if self.protocol == "legacy":
-            return legacy_sample(n, self.seed, inp.item.id)
-        return list(range(n))
+        k = self.protocol.judged_images_per_condition
+        return list(range(n)) if k is None else sample_images(n, k, self.seed, inp.item.id)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
         """One Score per condition; all images of all conditions are judged in one batch."""
@@ -76,15 +85,15 @@ class KnowledgeScorer:
         requests: list[JudgeRequest] = []
         for pos, inp in enumerate(inputs):
             if inp.item.task not in self.tasks:
-                raise ConfigError(f"{self.id} scores 'knowledge' items, not {inp.item.task!r}")
+                raise ConfigError(f"{self.id} scores {sorted(self.tasks)}, not {inp.item.task!r}")
             concept = inp.concept
             fields = {
                 "concept": concept.token,
                 "info": concept.info,
-                # legacy: the sentences joined by spaces, as eval/4o_judge_t2i.py builds them
+                # "spaces": joined as eval/4o_judge_t2i.py builds them (legacy)
                 "extra_info": (
                     " ".join(concept.extra_info)
-                    if self.protocol == "legacy"
+                    if self.protocol.knowledge_facts_joiner == "spaces"
                     else "\n".join(concept.extra_info) or "(none)"
                 ),
                 "prompt": getattr(inp.item, "prompt", ""),
@@ -136,7 +145,7 @@ class KnowledgeScorer:
                     metadata={
                         "judge": info.identity,
                         "prompt_hash": info.prompt_hash,
-                        "protocol": self.protocol,
+                        "protocol": self.protocol.name,
                         "seed": self.seed,
                         "n_images": len(inp.images),
                         "n_judged": len(judged),
@@ -150,15 +159,46 @@ class KnowledgeScorer:
     def _reading(self, result: JudgeResult) -> tuple[float, str | None]:
         """(value, error) of one judged image under the protocol.
 
-        legacy: the published reading of the first reply, the whole stripped reply as a float
-        with no range check; a reply it cannot read leaves the image unscored (the published
-        script skipped it), even when the strict re-ask got a grade. v2: the strict reading.
+        ``judge_reading`` "published": the published reading of the first reply, the whole
+        stripped reply as a float with no range check; a reply it cannot read leaves the image
+        unscored (the published script skipped it), even when the strict re-ask got a grade.
+        "strict": the strict reading.
         """
-        if self.protocol != "legacy" or result.raw is None:
+        if self.protocol.judge_reading != "published" or result.raw is None:
             return result.value, result.error
         value, why = legacy_reading(result, parse_score_legacy_vision)
         return value, (why or None)
 
-    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """``{"judge": mean over conditions}`` of one concept (unscored conditions skipped)."""
-        return {self.metric: nanmean([s.value for s in scores])}
+
+def _build(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> KnowledgeScorer:
+    judge = context.judge_for("vision", "judge")
+    if judge is None:
+        raise ScorerUnavailable("no vision judge configured")
+    return KnowledgeScorer(judge, protocol, seed=context.seed, tasks=tasks)
+
+
+VISION_JUDGE = ScorerSpec(
+    name="judge_image",
+    family="judge",
+    metrics=("judge",),
+    card=lambda p: (
+        "vision judge (official preset gpt-4o) grades 0/0.5/1 whether an image shows "
+        "the concept's knowledge; "
+        + (
+            "all images"
+            if p.judged_images_per_condition is None
+            else f"{p.judged_images_per_condition} seeded images per condition"
+        )
+    ),
+    implementation="gpt-4o-image",
+    version=reading_version,
+    build=_build,
+    judge_role="vision",
+    judge_metric="judge",
+    scorer_class="unifybench.scorers.knowledge:KnowledgeScorer",
+    reference="arctanxarc/UniCTokens eval/4o_judge_t2i.py with eval/api.py",
+)
+SCORERS = (VISION_JUDGE,)
+KnowledgeScorer.spec = VISION_JUDGE

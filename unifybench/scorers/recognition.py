@@ -1,20 +1,23 @@
 """Recognition (task ``rec``): does the answer say yes or no, and is that right?
 
-Two readers of the answer:
+Two readers of the answer, chosen by the protocol flag ``yes_no_reader``:
 
-- ``legacy`` (``rec/substring/legacy@1``), exactly the published rule: for a positive item
+- ``substring`` (``rec/substring/legacy@1``), exactly the published rule: for a positive item
   (gold not "No.") the answer is correct iff its lower-cased text contains the substring "yes";
   for a negative item iff it contains the substring "no". So "I don't know", "not", "cannot",
   "nothing" all count as *no*; an answer containing both ("yes, ... no hat") is correct whatever
   the gold; an answer containing neither is wrong.
-- ``v2`` (``rec/word/v2@1``): the first whole word that is a yes-word (yes, yeah, yep) or a
+- ``word`` (``rec/word/v2@1``): the first whole word that is a yes-word (yes, yeah, yep) or a
   no-word (no, nope) decides. "Yes.", "No, it is not." and "yes!" parse; "I don't know",
   "nothing" or an empty answer have no yes/no word: predicted ``None``, scored as **wrong**
   (value 0, never NaN: refusing to answer a yes/no question is a failure of the model, not of
   the scorer, and counting it as missing would reward evasive models).
 
 Every Score carries ``metadata = {"positive": bool, "predicted": "yes" | "no" | None}`` so
-:meth:`aggregate` works on deserialised scores.
+:func:`aggregate_recognition` works on deserialised scores.
+
+Multiple choice: the flag ``choice_match`` picks the published substring test or the normalised
+whole-word match.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from typing import Any
 
-from unifybench.errors import ConfigError
-from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput, nanmean
+from unifybench.protocols import Protocol
+from unifybench.scorers.base import Score, ScoringInput, SpecScorer, nanmean
+from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
 YES_WORDS = frozenset({"yes", "yeah", "yep"})
 NO_WORDS = frozenset({"no", "nope"})
@@ -64,21 +69,30 @@ def parse_yes_no(answer: str) -> str | None:
     return None
 
 
-def _check_protocol(protocol: str) -> None:
-    if protocol not in PROTOCOLS:
-        raise ConfigError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
+def aggregate_recognition(
+    scores: Sequence[Score], protocol: Protocol, metric: str
+) -> dict[str, float]:
+    """recall (positives), no_recall (negatives), pooled accuracy, weight = their mean.
+
+    A concept without negatives (or positives) has NaN for that side; ``weight`` is then the mean
+    of the side that exists (NaN-skipping, like every other aggregate here).
+    """
+    pos = [s.value for s in scores if s.metadata.get("positive", True)]
+    neg = [s.value for s in scores if not s.metadata.get("positive", True)]
+    recall, no_recall = nanmean(pos), nanmean(neg)
+    return {
+        "recall": recall,
+        "no_recall": no_recall,
+        "accuracy": nanmean([s.value for s in scores]),
+        "weight": nanmean([v for v in (recall, no_recall) if not math.isnan(v)]),
+    }
 
 
-class RecognitionScorer:
+class RecognitionScorer(SpecScorer):
     """Yes/no recognition: per-item correctness; recall, no_recall, accuracy, weight per concept."""
 
-    metric = "weight"
-    tasks = frozenset({"rec"})
-
-    def __init__(self, protocol: str = "legacy") -> None:
-        _check_protocol(protocol)
-        self.protocol = protocol
-        self.id = "rec/substring/legacy@1" if protocol == "legacy" else "rec/word/v2@1"
+    def __init__(self, protocol: Protocol | str = "legacy", **kw: Any) -> None:
+        super().__init__(protocol, **kw)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
         """1.0 if the answer's yes/no matches the gold, else 0.0 (None predictions are wrong)."""
@@ -86,18 +100,19 @@ class RecognitionScorer:
         for inp in inputs:
             answer = inp.text or ""
             positive = inp.item.is_positive  # type: ignore[union-attr]
-            if self.protocol == "legacy":
+            tag = self.protocol.id_tag
+            if self.protocol.yes_no_reader == "substring":
                 correct = legacy_rec_correct(answer, positive)
                 predicted = legacy_rec_predicted(answer, positive)
                 why = "substring 'yes'" if positive else "substring 'no'"
-                explanation = f"legacy: {'found' if correct else 'no'} {why} in the answer"
+                explanation = f"{tag}: {'found' if correct else 'no'} {why} in the answer"
             else:
                 predicted = parse_yes_no(answer)
                 correct = predicted == ("yes" if positive else "no")
                 explanation = (
-                    "v2: no yes/no word in the answer (counted wrong)"
+                    f"{tag}: no yes/no word in the answer (counted wrong)"
                     if predicted is None
-                    else f"v2: first yes/no word reads {predicted!r}"
+                    else f"{tag}: first yes/no word reads {predicted!r}"
                 )
             out.append(
                 Score(
@@ -108,22 +123,6 @@ class RecognitionScorer:
                 )
             )
         return out
-
-    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """recall (positives), no_recall (negatives), pooled accuracy, weight = their mean.
-
-        A concept without negatives (or positives) has NaN for that side; ``weight`` is then the
-        mean of the side that exists (NaN-skipping, like every other aggregate here).
-        """
-        pos = [s.value for s in scores if s.metadata.get("positive", True)]
-        neg = [s.value for s in scores if not s.metadata.get("positive", True)]
-        recall, no_recall = nanmean(pos), nanmean(neg)
-        return {
-            "recall": recall,
-            "no_recall": no_recall,
-            "accuracy": nanmean([s.value for s in scores]),
-            "weight": nanmean([v for v in (recall, no_recall) if not math.isnan(v)]),
-        }
 
 
 _PUNCT_EDGES = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
@@ -157,16 +156,11 @@ def choice_correct_v2(answer: str, gold: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(g)}(?!\w)", a) is not None
 
 
-class ChoiceScorer:
-    """Multiple choice accuracy: legacy substring match, v2 normalised whole-word match."""
+class ChoiceScorer(SpecScorer):
+    """Multiple choice accuracy: published substring match or normalised whole-word match."""
 
-    metric = "accuracy"
-    tasks = frozenset({"choice"})
-
-    def __init__(self, protocol: str = "legacy") -> None:
-        _check_protocol(protocol)
-        self.protocol = protocol
-        self.id = "choice/substring/legacy@1" if protocol == "legacy" else "choice/normalised/v2@1"
+    def __init__(self, protocol: Protocol | str = "legacy", **kw: Any) -> None:
+        super().__init__(protocol, **kw)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
         """1.0 if the answer picks the gold option, else 0.0."""
@@ -174,13 +168,56 @@ class ChoiceScorer:
         for inp in inputs:
             answer = inp.text or ""
             gold = inp.item.answer  # type: ignore[union-attr]
-            if self.protocol == "legacy":
+            if self.protocol.choice_match == "substring":
                 correct = gold in answer  # case-sensitive, raw substring, as published
             else:
                 correct = choice_correct_v2(answer, gold)
             out.append(Score(value=1.0 if correct else 0.0, answer=answer))
         return out
 
-    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """Mean correctness over the concept's choice items."""
-        return {"accuracy": nanmean([s.value for s in scores])}
+
+def _build_rec(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> RecognitionScorer:
+    return RecognitionScorer(protocol, tasks=tasks)
+
+
+def _build_choice(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> ChoiceScorer:
+    return ChoiceScorer(protocol, tasks=tasks)
+
+
+REC = ScorerSpec(
+    name="rec",
+    metrics=("weight", "recall", "no_recall", "accuracy"),
+    card=lambda p: (
+        (
+            "yes/no recognition, published substring rule ('know' reads as no)"
+            if p.yes_no_reader == "substring"
+            else "yes/no recognition, first yes/no word decides, none = wrong"
+        )
+        + "; weight, recall, no_recall, accuracy"
+    ),
+    implementation=lambda p: p.yes_no_reader,
+    build=_build_rec,
+    aggregate=aggregate_recognition,
+    scorer_class="unifybench.scorers.recognition:RecognitionScorer",
+    reference="arctanxarc/UniCTokens eval/eval_p_mmu.py (calculate_score, statistic)",
+)
+CHOICE = ScorerSpec(
+    name="choice",
+    metrics=("accuracy",),
+    card=lambda p: (
+        "accuracy: gold is a substring of the answer"
+        if p.choice_match == "substring"
+        else "accuracy: normalised whole-word match of the gold"
+    ),
+    implementation=lambda p: p.choice_match,
+    build=_build_choice,
+    scorer_class="unifybench.scorers.recognition:ChoiceScorer",
+    reference="arctanxarc/UniCTokens eval/eval_p_mmu.py (calculate_score, choice branch)",
+)
+SCORERS = (REC, CHOICE)
+RecognitionScorer.spec = REC
+ChoiceScorer.spec = CHOICE

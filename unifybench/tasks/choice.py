@@ -1,0 +1,18 @@
+"""Multiple choice: questions about the concept with lettered or listed options."""
+
+from unifybench.tasks._spec import TaskSpec
+
+TASK = TaskSpec(
+    name="choice",
+    display="Multiple choice",
+    short="Choice",
+    description="Multiple-choice questions about the concept, with or without an image; correct "
+    "when the answer picks the gold option.",
+    capability="understanding",
+    images_per_item=1,
+    scorers=("choice",),
+    metrics=("accuracy",),
+    headline="accuracy",
+    group="understanding",
+    order=40,
+)
