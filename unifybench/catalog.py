@@ -27,10 +27,19 @@ def listed_protocols() -> list[Protocol]:
     return list(seen.values())
 
 
+def scorers_in_task_order() -> list[Any]:
+    """Scorer specs in the order tasks list them (tasks in task order); unlisted ones last."""
+    order: dict[str, int] = {}
+    for task in all_tasks():
+        for name in task.scorers:
+            order.setdefault(name, len(order))
+    return sorted(all_scorers(), key=lambda spec: order.get(spec.name, len(order)))
+
+
 def scorer_rows() -> list[dict[str, Any]]:
     """One row per scorer id: id, spec, protocol, tasks, metrics, card, replaces, judge role."""
     rows = []
-    for spec in all_scorers():
+    for spec in scorers_in_task_order():
         for protocol in listed_protocols():
             rows.append(
                 {

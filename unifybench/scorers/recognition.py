@@ -189,7 +189,8 @@ def _build_choice(
 
 
 REC = ScorerSpec(
-    name="rec",
+    name="recognition",
+    family="rec",
     metrics=("weight", "recall", "no_recall", "accuracy"),
     card=lambda p: (
         (
@@ -206,7 +207,8 @@ REC = ScorerSpec(
     reference="arctanxarc/UniCTokens eval/eval_p_mmu.py (calculate_score, statistic)",
 )
 CHOICE = ScorerSpec(
-    name="choice",
+    name="choice_match",
+    family="choice",
     metrics=("accuracy",),
     card=lambda p: (
         "accuracy: gold is a substring of the answer"

@@ -10,7 +10,7 @@ TASK = TaskSpec(
     "when the answer picks the gold option.",
     capability="understanding",
     images_per_item=1,
-    scorers=("choice",),
+    scorers=("choice_match",),
     metrics=("accuracy",),
     headline="accuracy",
     group="understanding",

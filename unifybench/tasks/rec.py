@@ -10,7 +10,7 @@ TASK = TaskSpec(
     "negatives (random and hard) do not. Ranked by the balanced accuracy (weight).",
     capability="understanding",
     images_per_item=1,
-    scorers=("rec",),
+    scorers=("recognition",),
     metrics=("weight", "recall", "no_recall", "accuracy"),
     headline="weight",
     group="understanding",
