@@ -107,6 +107,13 @@ class Registry(Generic[T]):
             )
         self._lazy[name] = target
 
+    def remove(self, name: str) -> None:
+        """Forget ``name`` (a plugin unloaded, a test cleaning up); unknown names are ignored."""
+        self._objects.pop(name, None)
+        self._sources.pop(name, None)
+        self._lazy.pop(name, None)
+        self._unavailable.pop(name, None)
+
     def provider(self, module: str, attr: str) -> None:
         """A module whose ``attr`` lists objects of this kind (imported when first needed)."""
         if (module, attr) not in self._providers:

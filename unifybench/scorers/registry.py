@@ -32,6 +32,11 @@ FACE_BACKENDS: dict[str, str] = {"arcface": "face_sim", "dlib": "face_sim_dlib"}
 def _check(obj: Any) -> None:
     if not isinstance(obj, ScorerSpec):
         raise TypeError(f"expected a ScorerSpec, got {type(obj).__name__}")
+    # A metric a scorer defines is known as soon as the scorer is (ConfigError on a clash).
+    from unifybench.metrics import metric_registry
+
+    for metric in obj.declared_metrics:
+        metric_registry().add(metric.name, metric, source=f"scorer {obj.name}")
 
 
 REGISTRY: Registry[ScorerSpec] = Registry(
