@@ -17,6 +17,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,17 +62,28 @@ def loopback_judges(monkeypatch_env: Any = None) -> Iterator[Any]:
                 os.environ[KEY_VAR] = old
 
 
+@lru_cache(maxsize=1)
 def clip_encoder() -> Any:
-    """The tiny randomly initialised CLIP every stored run was scored with."""
+    """The tiny randomly initialised CLIP every stored run was scored with (one per process: its
+    embedding cache is keyed by file content, so sharing it changes no number)."""
     from unifybench.scorers.clip import ClipEncoder, tiny_model_config
 
     return ClipEncoder(model_config=tiny_model_config(), seed=0)
+
+
+@lru_cache(maxsize=1)
+def dlib_embedder() -> Any:
+    """One dlib face embedder per process (its cache is keyed by file content)."""
+    from unifybench.scorers.faces import DlibEmbedder
+
+    return DlibEmbedder()
 
 
 def scorers_for(protocol: str, base_url: str) -> list[Any]:
     """Every scorer the stored runs were scored with, for ``protocol``, judges at ``base_url``."""
     from unifybench.judges import MiniLMJudge, OpenAIJudge, text_judge_preset, vision_judge_preset
     from unifybench.scorers.clip import ClipImageScorer, ClipTextScorer
+    from unifybench.scorers.faces import FaceScorer
     from unifybench.scorers.registry import build_scorers
 
     text = OpenAIJudge(text_judge_preset(protocol, base_url=base_url, api_key_env=KEY_VAR))
@@ -84,7 +96,7 @@ def scorers_for(protocol: str, base_url: str) -> list[Any]:
         seed=0,
     )
     minilm, _ = build_scorers(protocol, ["vqa", "text_only"], text_judge=MiniLMJudge())
-    faces, _ = build_scorers(protocol, ["face"], face_backend="dlib")
+    faces = [FaceScorer(protocol, dlib_embedder())]
     encoder = clip_encoder()
     clip = [ClipImageScorer(protocol, encoder=encoder), ClipTextScorer(protocol, encoder=encoder)]
     seen = {s.id for s in official}

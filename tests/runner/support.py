@@ -175,8 +175,6 @@ RecTestScorer.spec = ScorerSpec(  # type: ignore[attr-defined]
 )
 
 
-
-
 class OverlapScorer:
     """Fraction of gold words in the answer (vqa, text_only)."""
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from unifybench.errors import ConfigError
 from unifybench.catalog import list_scorers
+from unifybench.errors import ConfigError
 from unifybench.scorers.registry import build_scorers
 
 ROOT = Path(__file__).resolve().parents[2]
