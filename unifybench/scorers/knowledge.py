@@ -78,6 +78,27 @@ class KnowledgeScorer:
         """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
         self.judge.check_ready()
 
+    @staticmethod
+    def request_fields(inp: ScoringInput, protocol: str) -> dict[str, str]:
+        """The prompt fields of one condition: concept token, info, extra_info and prompt.
+
+        legacy: ``extra_info`` is info.json's value joined exactly as eval/4o_judge_t2i.py joined
+        it (:func:`published_extra_info`; a profile without it reads as an empty list); v2: one
+        cleaned sentence per line, "(none)" when there is none.
+        """
+        concept = inp.concept
+        if protocol == "legacy":
+            raw = getattr(concept, "extra_info_raw", None)
+            extra = published_extra_info(concept.extra_info if raw is None else raw)
+        else:
+            extra = "\n".join(concept.extra_info) or "(none)"
+        return {
+            "concept": concept.token,
+            "info": concept.info,
+            "extra_info": extra,
+            "prompt": getattr(inp.item, "prompt", ""),
+        }
+
     def selected(self, inp: ScoringInput) -> list[int]:
         """Indices of the input's images that are judged under this protocol."""
         n = len(inp.images)
@@ -92,19 +113,7 @@ class KnowledgeScorer:
         for pos, inp in enumerate(inputs):
             if inp.item.task not in self.tasks:
                 raise ConfigError(f"{self.id} scores 'knowledge' items, not {inp.item.task!r}")
-            concept = inp.concept
-            raw = getattr(concept, "extra_info_raw", None)
-            fields = {
-                "concept": concept.token,
-                "info": concept.info,
-                # legacy: info.json's extra_info joined exactly as eval/4o_judge_t2i.py joins it
-                "extra_info": (
-                    published_extra_info(concept.extra_info if raw is None else raw)
-                    if self.protocol == "legacy"
-                    else "\n".join(concept.extra_info) or "(none)"
-                ),
-                "prompt": getattr(inp.item, "prompt", ""),
-            }
+            fields = self.request_fields(inp, self.protocol)
             for idx in self.selected(inp):
                 plan.append((pos, idx))
                 requests.append(
