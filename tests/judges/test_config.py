@@ -78,7 +78,12 @@ def test_legacy_presets_send_what_the_published_scripts_sent() -> None:
     }
     assert OpenAIJudge(text_judge_preset("legacy")).identity.split("@")[1].startswith("tdefault/")
     v2 = OpenAIJudge(text_judge_preset("v2")).request_body(messages)
-    assert v2 == {"model": "deepseek-chat", "messages": messages, "temperature": 0.0, "max_tokens": 16}
+    assert v2 == {
+        "model": "deepseek-chat",
+        "messages": messages,
+        "temperature": 0.0,
+        "max_tokens": 16,
+    }
 
 
 @pytest.mark.parametrize(

@@ -142,7 +142,9 @@ def test_text_judge_sends_the_published_request_and_reads_as_published(
             for i, c in enumerate(batch.values())
         ]
         scores = scorer.score(inputs)
-        firsts = {user_text(b): b for b in server.requests if not user_text(b).endswith(REASK_SUFFIX)}
+        firsts = {
+            user_text(b): b for b in server.requests if not user_text(b).endswith(REASK_SUFFIX)
+        }
         reasked = len(server.requests) - len(firsts)
         expected_reasks = 0
         for (key, case), score in zip(batch.items(), scores, strict=True):
@@ -189,7 +191,9 @@ def test_text_judge_per_type_means_equal_published_statistic(server, judge_key, 
             pred = preds[item.item_type].pop(0)
             if item.task in ("vqa", "text_only"):
                 by_kind[item.task].append(
-                    ScoringInput(item, benchmark.concepts[cid], pred, system_prompt=c["system_prompt"])
+                    ScoringInput(
+                        item, benchmark.concepts[cid], pred, system_prompt=c["system_prompt"]
+                    )
                 )
         for kind, inputs in by_kind.items():
             scores = scorer.score(inputs)

@@ -85,7 +85,7 @@ def test_json_template_is_used_verbatim(tmp_path: Path) -> None:
     assert load_template(path).render({"question": "b"}) == (None, "only a user message b")
     for bad in ('{"user": 3}', "[1]", '{"user": "x", "assistant": "y"}', "not json"):
         path.write_text(bad)
-        with pytest.raises(ConfigError, match="exact.json"):
+        with pytest.raises(ConfigError, match=r"exact\.json"):
             load_template(path)
 
 

@@ -96,8 +96,10 @@ class UnderstandingItem:
     def legacy_question(self) -> str:
         """The question as the published script builds it: the turn as written with every
         ``"<image>\\n"`` removed (nothing stripped; a marker without a newline stays)."""
-        return self.question if self.question_raw is None else self.question_raw.replace(
-            "<image>\n", ""
+        return (
+            self.question
+            if self.question_raw is None
+            else self.question_raw.replace("<image>\n", "")
         )
 
     @property

@@ -266,7 +266,9 @@ class OpenAIJudge:
             return result
         reader = self.config.reader
         if reader != "strict":
-            legacy = parse_score_legacy_text if reader == "legacy-text" else parse_score_legacy_vision
+            legacy = (
+                parse_score_legacy_text if reader == "legacy-text" else parse_score_legacy_vision
+            )
             result.extra = {"reading": "legacy"}
             try:
                 result.value = legacy(first.text)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from unifybench.data.records import Concept, GenerationPrompt, UnderstandingItem
+
 # names of per-type results (``accuracy[vqa_choice]``), defined with the result schema
 from unifybench.submission.schema import per_type_metric, split_per_type  # noqa: F401
 

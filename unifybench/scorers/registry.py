@@ -143,7 +143,8 @@ _DESCRIPTIONS: list[tuple[str, str, str]] = [
     (
         "bleu/char-1-2/legacy@2",
         "vqa,text_only",
-        "character BLEU, 1-2-grams weights 0.7/0.3, method1 smoothing (nltk-equal), gold as written",
+        "character BLEU, 1-2-grams weights 0.7/0.3, method1 smoothing (nltk-equal), "
+        "gold as written",
     ),
     (
         "bleu/char-1-2/v2@1",
