@@ -41,6 +41,7 @@ def encoder(clip_record: dict[str, Any]) -> Any:
     """The recorded weights in open_clip's CLIP, with open_clip's preprocessing and tokenizer."""
     torch = pytest.importorskip("torch")
     open_clip = pytest.importorskip("open_clip")
+    pytest.importorskip("safetensors")
     from safetensors.torch import load_file
 
     from unifybench.scorers.clip import OPENAI_MEAN, OPENAI_STD, ClipEncoder
