@@ -15,11 +15,70 @@ from typing import Literal
 from unifybench.errors import ConfigError
 
 Role = Literal["text", "vision"]
+# How a reply is read: "strict" (0, 0.5 or 1; one re-ask), or as the published scripts read it
+# ("legacy-text": the float after the last "Score::", in [0, 1]; "legacy-vision": the reply as a
+# float, any value). See unifybench.judges.parsing.
+Reader = Literal["strict", "legacy-text", "legacy-vision"]
+READERS: tuple[str, ...] = ("strict", "legacy-text", "legacy-vision")
+# How an image is sent: the file's bytes as stored, or re-encoded as JPEG quality 95 after
+# converting RGBA / palette images to RGB (what the published image judge sent).
+ImageEncoding = Literal["as-stored", "jpeg-q95"]
+IMAGE_ENCODINGS: tuple[str, ...] = ("as-stored", "jpeg-q95")
 
 DEEPSEEK_BASE_URL = "https://api.deepseek.com/v1"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 # The published judges (PROTOCOL.md §2): deepseek-chat for VQA / text QA, gpt-4o for images.
 OFFICIAL_MODELS: dict[str, str] = {"text": "deepseek-chat", "vision": "gpt-4o"}
+
+# The request settings of each protocol, per judge role. ``legacy`` sends what the published
+# scripts sent (arctanxarc/UniCTokens): the text judge (eval/eval_p_mmu.py) gives only model,
+# messages and stream=False (no temperature, no max_tokens: the provider's defaults); the image
+# judge (eval/api.py) gives temperature 1e-5 and max_tokens 2000 with a JPEG q95 image. ``v2``
+# chooses temperature 0 and a 16-token cap (a grade needs a few tokens) and reads strictly.
+PROTOCOL_REQUESTS: dict[str, dict[str, dict[str, object]]] = {
+    "legacy": {
+        "text": {
+            "prompt": "text-legacy",
+            "temperature": None,
+            "max_tokens": None,
+            "stream": False,
+            "reader": "legacy-text",
+            "image_encoding": "as-stored",
+        },
+        "vision": {
+            "prompt": "vision-legacy",
+            "temperature": 1e-5,
+            "max_tokens": 2000,
+            "stream": None,
+            "reader": "legacy-vision",
+            "image_encoding": "jpeg-q95",
+        },
+    },
+    "v2": {
+        role: {
+            "prompt": role,
+            "temperature": 0.0,
+            "max_tokens": 16,
+            "stream": None,
+            "reader": "strict",
+            "image_encoding": "as-stored",
+        }
+        for role in ("text", "vision")
+    },
+}
+BUILTIN_PROMPTS: dict[str, tuple[str, str]] = {  # role -> (v2 prompt, legacy prompt)
+    "text": ("text", "text-legacy"),
+    "vision": ("vision", "vision-legacy"),
+}
+
+
+def protocol_requests(role: str, protocol: str) -> dict[str, object]:
+    """The built-in prompt and request settings of ``protocol`` for a judge of ``role``."""
+    if protocol not in PROTOCOL_REQUESTS:
+        raise ConfigError(f"protocol must be 'legacy' or 'v2', got {protocol!r}")
+    if role not in ("text", "vision"):
+        raise ConfigError(f"role must be 'text' or 'vision', got {role!r}")
+    return dict(PROTOCOL_REQUESTS[protocol][role])
 
 
 def default_cache_dir() -> Path:
@@ -46,13 +105,18 @@ class JudgeConfig:
     ``min(backoff_max, backoff_base * 2**k)`` times a jitter factor in [0.5, 1]; a ``Retry-After``
     header replaces the computed delay (capped at ``retry_after_max``). ``cache_dir=None`` means
     :func:`default_cache_dir`; ``use_cache=False`` disables the cache.
+
+    ``temperature``, ``max_tokens`` and ``stream`` are sent only when not None (None leaves them
+    to the provider, as the published text judge did). ``reader`` says how replies are read and
+    whether an unreadable one is re-asked; ``image_encoding`` how images are sent (see
+    :data:`PROTOCOL_REQUESTS` for what each protocol uses).
     """
 
     role: Role = "text"
     base_url: str = DEEPSEEK_BASE_URL
     model: str = "deepseek-chat"
     api_key_env: str = "OPENAI_API_KEY"
-    temperature: float = 0.0
+    temperature: float | None = 0.0
     prompt: str = "text"
     concurrency: int = 16
     timeout: float = 60.0
@@ -60,7 +124,10 @@ class JudgeConfig:
     backoff_base: float = 1.0
     backoff_max: float = 30.0
     retry_after_max: float = 120.0
-    max_tokens: int = 16
+    max_tokens: int | None = 16
+    stream: bool | None = None
+    reader: Reader = "strict"
+    image_encoding: ImageEncoding = "as-stored"
     cache_dir: Path | None = None
     use_cache: bool = True
     official: bool = False
@@ -78,8 +145,17 @@ class JudgeConfig:
             problems.append(
                 f"api_key_env must be the NAME of an environment variable, got {self.api_key_env!r}"
             )
-        if not 0.0 <= self.temperature <= 2.0:
-            problems.append(f"temperature must be in [0, 2], got {self.temperature}")
+        if self.temperature is not None and not 0.0 <= self.temperature <= 2.0:
+            problems.append(f"temperature must be in [0, 2] or None, got {self.temperature}")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            problems.append(f"max_tokens must be >= 1 or None, got {self.max_tokens}")
+        if self.reader not in READERS:
+            problems.append(f"reader must be one of {', '.join(READERS)}, got {self.reader!r}")
+        if self.image_encoding not in IMAGE_ENCODINGS:
+            problems.append(
+                f"image_encoding must be one of {', '.join(IMAGE_ENCODINGS)}, "
+                f"got {self.image_encoding!r}"
+            )
         if self.concurrency < 1:
             problems.append(f"concurrency must be >= 1, got {self.concurrency}")
         if self.timeout <= 0:
@@ -104,38 +180,39 @@ class JudgeConfig:
 def text_judge_preset(protocol: str = "v2", **overrides: object) -> JudgeConfig:
     """The published text judge: ``deepseek-chat`` at api.deepseek.com, key in ``DEEPSEEK_API_KEY``.
 
-    ``protocol`` picks the prompt: ``legacy`` uses ``text-legacy`` (the personal system prompt is
-    shown to the judge inside the question, defect 4), ``v2`` uses ``text``. Temperature is 0 in
-    both (upstream left it unset; see docs/judges.md). ``overrides`` change any other field.
+    ``protocol`` picks the prompt and request settings (:data:`PROTOCOL_REQUESTS`): ``legacy``
+    uses ``text-legacy`` (the personal system prompt is shown to the judge inside the question,
+    defect 4) and sends what the published script sent (no temperature, no max_tokens,
+    stream=False), reading replies as it did; ``v2`` uses ``text`` at temperature 0 with a
+    16-token cap and the strict reader. ``overrides`` change any field.
     """
-    if protocol not in ("legacy", "v2"):
-        raise ConfigError(f"protocol must be 'legacy' or 'v2', got {protocol!r}")
     cfg: dict[str, object] = {
         "role": "text",
         "base_url": DEEPSEEK_BASE_URL,
         "model": "deepseek-chat",
         "api_key_env": "DEEPSEEK_API_KEY",
-        "temperature": 0.0,
-        "prompt": "text-legacy" if protocol == "legacy" else "text",
+        **protocol_requests("text", protocol),
         "official": True,
     }
     cfg.update(overrides)
     return JudgeConfig(**cfg)  # type: ignore[arg-type]
 
 
-def vision_judge_preset(**overrides: object) -> JudgeConfig:
+def vision_judge_preset(protocol: str = "v2", **overrides: object) -> JudgeConfig:
     """The published image judge: ``gpt-4o`` at api.openai.com, key in ``OPENAI_API_KEY``.
 
-    Both protocols use the ``vision`` prompt with one image per stateless call; they differ in how
-    many images are judged (see :class:`unifybench.scorers.knowledge.KnowledgeScorer`).
+    Both protocols make one stateless call per image. ``legacy`` sends what the published script
+    sent (temperature 1e-5, max_tokens 2000, the image as JPEG quality 95) with the
+    ``vision-legacy`` prompt and reads replies as it did; ``v2`` uses ``vision`` at temperature
+    0 with a 16-token cap and the strict reader. How many images are judged is the scorer's
+    business (:class:`unifybench.scorers.knowledge.KnowledgeScorer`).
     """
     cfg: dict[str, object] = {
         "role": "vision",
         "base_url": OPENAI_BASE_URL,
         "model": "gpt-4o",
         "api_key_env": "OPENAI_API_KEY",
-        "temperature": 0.0,
-        "prompt": "vision",
+        **protocol_requests("vision", protocol),
         "official": True,
     }
     cfg.update(overrides)

@@ -36,7 +36,7 @@ from unifybench.runner.provenance import (
 )
 from unifybench.runner.score import load_scoring, record_to_score
 from unifybench.runner.seeds import item_seed
-from unifybench.scorers.base import POOL_WEIGHT, Score, nanmean
+from unifybench.scorers.base import POOL_WEIGHT, Score, nanmean, split_per_type
 from unifybench.submission import (
     BenchmarkInfo,
     JudgeInfo,
@@ -50,7 +50,8 @@ BOOTSTRAP_RESAMPLES = 1000
 CI_METHOD = f"percentile bootstrap over concepts, {BOOTSTRAP_RESAMPLES} resamples, 95%"
 
 # Metric names each task reports (HELPERS "Shared names"); other keys a scorer's aggregate returns
-# are side figures and go to ``extra`` of the scorer's main metric.
+# are side figures and go to ``extra`` of the scorer's main metric. A per-type form of a reported
+# metric (``accuracy[vqa_choice]``, scorers.base.per_type_metric) is reported too.
 TASK_METRICS: dict[str, frozenset[str]] = {
     "rec": frozenset({"weight", "recall", "no_recall", "accuracy"}),
     "choice": frozenset({"accuracy"}),
@@ -268,8 +269,8 @@ def _task_metrics(
     # The scorer's main metric first (e.g. rec: weight), then the rest in the scorer's order.
     names = list(dict.fromkeys([main_metric, *(k for v in per_concept.values() for k in v)]))
     allowed = TASK_METRICS.get(task, frozenset()) | {main_metric}
-    metric_names = [m for m in names if m in allowed]
-    side_names = [m for m in names if m not in allowed]
+    metric_names = [m for m in names if split_per_type(m)[0] in allowed]
+    side_names = [m for m in names if split_per_type(m)[0] not in allowed]
 
     extra: dict[str, float | int | str | None] = {
         "n_unscored": n_unscored,

@@ -146,15 +146,11 @@ def _api_judge(options: ScoringOptions, role: str) -> Any:
     if options.judge_key_env:
         overrides["api_key_env"] = options.judge_key_env
     model = options.judge_model if role == "text" else options.vision_judge_model
-    preset = text_judge_preset(options.protocol) if role == "text" else vision_judge_preset()
-    if model and model != preset.model:
+    preset_of = text_judge_preset if role == "text" else vision_judge_preset
+    if model and model != preset_of(options.protocol).model:
         overrides["model"] = model
         overrides["official"] = False
-    config = (
-        text_judge_preset(options.protocol, **overrides)
-        if role == "text"
-        else vision_judge_preset(**overrides)
-    )
+    config = preset_of(options.protocol, **overrides)
     return OpenAIJudge(config)
 
 

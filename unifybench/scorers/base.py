@@ -15,6 +15,9 @@ from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from unifybench.data.records import Concept, GenerationPrompt, UnderstandingItem
 
+# names of per-type results (``accuracy[vqa_choice]``), defined with the result schema
+from unifybench.submission.schema import per_type_metric, split_per_type  # noqa: F401
+
 Protocol_ = Literal["legacy", "v2"]
 PROTOCOLS: tuple[str, ...] = ("legacy", "v2")
 

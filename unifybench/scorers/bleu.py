@@ -19,6 +19,7 @@ from unifybench.scorers.base import Score, ScoringInput, nanmean
 
 BLEU_WEIGHTS: tuple[float, float] = (0.7, 0.3)
 SMOOTHING_EPSILON = 0.1  # nltk SmoothingFunction().method1 default
+LEGACY_VERSION = 2  # @2: the gold answer as written (the loader strips it; @1 used the stripped)
 
 
 def _clipped_matches(hyp: Counter, ref: Counter) -> int:
@@ -70,9 +71,10 @@ def bleu_char(prediction: str, reference: str) -> float:
 class BleuScorer:
     """Character BLEU of the answer against the gold answer, for vqa and text_only.
 
-    Identical under both protocols (the published formula has no defect of its own), so one
-    implementation serves both; the protocol is kept in the id so results say which run they
-    belong to.
+    The formula is the same under both protocols (the published one has no defect of its own).
+    ``legacy`` reads the gold answer as written, as the published script did (a gold with
+    surrounding whitespace is compared with that whitespace; since ``@2``), ``v2`` the stripped
+    gold.
     """
 
     metric = "bleu"
@@ -86,14 +88,15 @@ class BleuScorer:
 
             raise ConfigError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
         self.protocol = protocol
-        self.id = f"bleu/char-1-2/{protocol}@1"
+        self.id = f"bleu/char-1-2/{protocol}@{LEGACY_VERSION if protocol == 'legacy' else 1}"
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
         """One Score per input; a missing prediction (None) is scored 0, like an empty answer."""
         out = []
         for inp in inputs:
             pred = inp.text or ""
-            gold = inp.item.answer  # type: ignore[union-attr]
+            item = inp.item
+            gold = item.legacy_answer if self.protocol == "legacy" else item.answer  # type: ignore[union-attr]
             out.append(Score(value=bleu_char(pred, gold), answer=pred))
         return out
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from unifybench.errors import ConfigError
 from unifybench.judges.base import Judge, JudgeRequest, JudgeResult
-from unifybench.judges.parsing import ReplyParseError, parse_score_legacy_text
 from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput, nanmean
 
 VERSION = 1
-# legacy readings of an OpenAI-compatible judge's reply follow the published scripts since @2
-LEGACY_READING_VERSION = 2
+# legacy text judge scorer versions: @2 read replies as the published script; @3 sends what it
+# sent (no temperature, no max_tokens, stream=False), reads the question and gold as written,
+# and keeps the reading in the judge cache so a re-score reproduces the first scoring
+LEGACY_VERSION = 3
 
 
 def judge_implementation(judge: Any) -> str:
@@ -30,21 +31,10 @@ def judge_implementation(judge: Any) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 
-def legacy_reading(result: JudgeResult, parser: Callable[[str | None], float]) -> tuple[float, str]:
-    """(value, "") read from the judge's *first* reply by a published parser, or (NaN, why).
-
-    The published scripts sent each question once and read the reply with their own rule; the
-    strict reader here re-asks once on an unreadable reply, so legacy scorers re-read the first
-    reply (``extra["first_reply"]`` when a re-ask happened, else ``raw``). A result served from
-    the cache keeps only the last reply. No reply at all (transport failure): (NaN, error).
-    """
-    if result.raw is None:
-        return math.nan, result.error or "no reply"
-    first = result.extra.get("first_reply", result.raw)
-    try:
-        return parser(first if isinstance(first, str) else None), ""
-    except ReplyParseError as exc:
-        return math.nan, str(exc)
+def for_protocol(judge: Any, protocol: str) -> Any:
+    """The judge as ``protocol`` uses it (``judge.for_protocol``), or the judge itself."""
+    switch = getattr(judge, "for_protocol", None)
+    return switch(protocol) if callable(switch) else judge
 
 
 def check_protocol(protocol: str) -> None:
@@ -74,9 +64,12 @@ class TextJudgeScorer:
     """Judge free-text answers of ``vqa`` and ``text_only`` items against their gold answers.
 
     ``protocol='legacy'`` shows the judge the personal system prompt inside the question when the
-    scoring input carries one (``ScoringInput.system_prompt``; defect 4) and, for a text judge on a
-    built-in prompt, uses the ``text-legacy`` template; ``v2`` uses the ``text`` template and the
-    bare question. ``self.judge`` is the judge actually used: record ``self.judge.info()``.
+    scoring input carries one (``ScoringInput.system_prompt``; defect 4), gives question and gold
+    as the test data wrote them, and switches the judge to the legacy settings
+    (``judge.for_protocol``: on a built-in prompt, the ``text-legacy`` template and the published
+    request; always the published reading of replies); ``v2`` uses the ``text`` template, the
+    bare question and the strict reader. ``self.judge`` is the judge actually used: record
+    ``self.judge.info()``.
     """
 
     tasks = frozenset({"vqa", "text_only"})
@@ -86,12 +79,9 @@ class TextJudgeScorer:
         if getattr(getattr(judge, "config", None), "role", "text") != "text":
             raise ConfigError(f"the text judge scorer needs a text judge; got {judge.identity}")
         self.protocol = protocol
-        switch = getattr(judge, "for_protocol", None)
-        self.judge: Judge = switch(protocol) if callable(switch) else judge
+        self.judge: Judge = for_protocol(judge, protocol)
         self.metric: str = getattr(self.judge, "metric", "judge")
-        version = (
-            LEGACY_READING_VERSION if protocol == "legacy" and self.metric == "judge" else VERSION
-        )
+        version = LEGACY_VERSION if protocol == "legacy" and self.metric == "judge" else VERSION
         self.id: str = f"{self.metric}/{judge_implementation(self.judge)}/{protocol}@{version}"
 
     def check_ready(self) -> None:
@@ -107,8 +97,10 @@ class TextJudgeScorer:
             "prediction": inp.text or "",
             "system_prompt": "",
         }
-        if self.protocol == "legacy":
+        if self.protocol == "legacy":  # as the published script built them
             fields["system_prompt"] = inp.system_prompt or ""
+            fields["question"] = getattr(item, "legacy_question", fields["question"])
+            fields["gold"] = getattr(item, "legacy_answer", fields["gold"])
         return JudgeRequest(item_id=item.id, fields=fields)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
@@ -128,32 +120,28 @@ class TextJudgeScorer:
                 missing = {"error": "no prediction"}
                 scores.append(Score(math.nan, explanation="no prediction", metadata=missing))
                 continue
-            value, explanation = result.value, result.error or ""
-            metadata = result_metadata(result, self.judge)
-            if self.protocol == "legacy" and self.metric == "judge" and result.raw is not None:
-                value, explanation = self._legacy_value(result, metadata)
             scores.append(
                 Score(
-                    value=value,
+                    value=result.value,
                     answer=result.raw,
-                    explanation=explanation,
-                    metadata=metadata,
+                    explanation=self._explanation(result),
+                    metadata=result_metadata(result, self.judge),
                 )
             )
         return scores
 
     @staticmethod
-    def _legacy_value(result: JudgeResult, metadata: dict[str, Any]) -> tuple[float, str]:
-        """The published reading of the first reply (text after the last "Score::", a float in
-        [0, 1], so 0.7 counts as 0.7). Where the published script would have crashed, the strict
-        reading (after one re-ask) is kept and ``metadata["legacy_unreadable"]`` says why."""
-        value, why = legacy_reading(result, parse_score_legacy_text)
-        if not why:
-            metadata["reading"] = "legacy"
-            return value, ""
-        metadata["legacy_unreadable"] = why
-        note = f"published script would have crashed on this reply ({why}); strict reading kept"
-        return result.value, "; ".join(x for x in (result.error, note) if x)
+    def _explanation(result: JudgeResult) -> str:
+        """Why an item is unscored, and where the published reading failed (the published
+        script crashed on such a reply: no published number exists; the strict reading, after
+        one re-ask, is kept and ``metadata["legacy_unreadable"]`` says why)."""
+        why = result.extra.get("legacy_unreadable")
+        note = (
+            f"published script would have crashed on this reply ({why}); strict reading kept"
+            if why and result.extra.get("reading") == "strict"
+            else ""
+        )
+        return "; ".join(x for x in (result.error, note) if x)
 
     def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
         """``{metric: mean of the scored items}`` (NaN when none is scored)."""

@@ -6,6 +6,8 @@ sample (seed derived from the global seed and the item id, so resuming or shardi
 ``v2`` judges all. Every image is a separate stateless call (the published script kept one chat for
 the whole run, defect 7). Item value = mean over its judged images; the concept value (aggregate) =
 mean over conditions; unscorable images are NaN, counted and skipped, never a division by zero.
+Under ``legacy`` the judge sends the published request (temperature 1e-5, max_tokens 2000, JPEG
+q95 images) with ``extra_info`` joined as published, and reads replies as published.
 """
 
 from __future__ import annotations
@@ -17,13 +19,26 @@ from collections.abc import Sequence
 
 from unifybench.errors import ConfigError
 from unifybench.judges.base import Judge, JudgeRequest, JudgeResult
-from unifybench.judges.parsing import parse_score_legacy_vision
 from unifybench.scorers.base import Score, ScoringInput, nanmean
-from unifybench.scorers.judged import check_protocol, judge_implementation, legacy_reading
+from unifybench.scorers.judged import check_protocol, for_protocol, judge_implementation
 
 VERSION = 1
-LEGACY_READING_VERSION = 2  # legacy reads replies as the published script since @2
+# legacy versions: @2 read replies as the published script; @3 sends what it sent (temperature
+# 1e-5, max_tokens 2000, JPEG q95), joins extra_info exactly as it did, counts a condition listed
+# twice once (the later one), and keeps the reading in the judge cache
+LEGACY_VERSION = 3
 LEGACY_IMAGES_PER_CONDITION = 4
+
+
+def published_extra_info(extra_info: Sequence[str] | str) -> str:
+    """``extra_info`` as the published image judge wrote it into its prompt.
+
+    eval/4o_judge_t2i.py appends every entry followed by a space, the last one by a line break,
+    without stripping or dropping empty entries; a string is iterated, so its characters are
+    joined one by one. Nothing at all (no line break either) when there is no entry.
+    """
+    entries = list(extra_info)
+    return " ".join(entries) + "\n" if entries else ""
 
 
 def item_seed(seed: int, item_id: str) -> int:
@@ -53,15 +68,36 @@ class KnowledgeScorer:
             raise ConfigError(
                 f"the knowledge scorer needs a vision judge (role 'vision'); got {judge.identity}"
             )
-        self.judge = judge
+        self.judge = for_protocol(judge, protocol)  # legacy: the published request and reading
         self.protocol = protocol
         self.seed = seed
-        version = LEGACY_READING_VERSION if protocol == "legacy" else VERSION
+        version = LEGACY_VERSION if protocol == "legacy" else VERSION
         self.id: str = f"judge/{judge_implementation(judge)}-image/{protocol}@{version}"
 
     def check_ready(self) -> None:
         """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
         self.judge.check_ready()
+
+    @staticmethod
+    def request_fields(inp: ScoringInput, protocol: str) -> dict[str, str]:
+        """The prompt fields of one condition: concept token, info, extra_info and prompt.
+
+        legacy: ``extra_info`` is info.json's value joined exactly as eval/4o_judge_t2i.py joined
+        it (:func:`published_extra_info`; a profile without it reads as an empty list); v2: one
+        cleaned sentence per line, "(none)" when there is none.
+        """
+        concept = inp.concept
+        if protocol == "legacy":
+            raw = getattr(concept, "extra_info_raw", None)
+            extra = published_extra_info(concept.extra_info if raw is None else raw)
+        else:
+            extra = "\n".join(concept.extra_info) or "(none)"
+        return {
+            "concept": concept.token,
+            "info": concept.info,
+            "extra_info": extra,
+            "prompt": getattr(inp.item, "prompt", ""),
+        }
 
     def selected(self, inp: ScoringInput) -> list[int]:
         """Indices of the input's images that are judged under this protocol."""
@@ -77,18 +113,7 @@ class KnowledgeScorer:
         for pos, inp in enumerate(inputs):
             if inp.item.task not in self.tasks:
                 raise ConfigError(f"{self.id} scores 'knowledge' items, not {inp.item.task!r}")
-            concept = inp.concept
-            fields = {
-                "concept": concept.token,
-                "info": concept.info,
-                # legacy: the sentences joined by spaces, as eval/4o_judge_t2i.py builds them
-                "extra_info": (
-                    " ".join(concept.extra_info)
-                    if self.protocol == "legacy"
-                    else "\n".join(concept.extra_info) or "(none)"
-                ),
-                "prompt": getattr(inp.item, "prompt", ""),
-            }
+            fields = self.request_fields(inp, self.protocol)
             for idx in self.selected(inp):
                 plan.append((pos, idx))
                 requests.append(
@@ -138,6 +163,8 @@ class KnowledgeScorer:
                         "prompt_hash": info.prompt_hash,
                         "protocol": self.protocol,
                         "seed": self.seed,
+                        "condition": getattr(inp.item, "prompt", ""),
+                        "index": getattr(inp.item, "index", pos),
                         "n_images": len(inp.images),
                         "n_judged": len(judged),
                         "n_unscored": unscored,
@@ -147,18 +174,27 @@ class KnowledgeScorer:
             )
         return scores
 
-    def _reading(self, result: JudgeResult) -> tuple[float, str | None]:
-        """(value, error) of one judged image under the protocol.
+    @staticmethod
+    def _reading(result: JudgeResult) -> tuple[float, str | None]:
+        """(value, error) of one judged image, as the judge's reader read it.
 
-        legacy: the published reading of the first reply, the whole stripped reply as a float
-        with no range check; a reply it cannot read leaves the image unscored (the published
-        script skipped it), even when the strict re-ask got a grade. v2: the strict reading.
+        legacy (reader ``legacy-vision``): the whole stripped reply as a float with no range
+        check; a reply it cannot read leaves the image unscored, not re-asked (the published
+        script skipped it). v2: the strict reading with one re-ask.
         """
-        if self.protocol != "legacy" or result.raw is None:
-            return result.value, result.error
-        value, why = legacy_reading(result, parse_score_legacy_vision)
-        return value, (why or None)
+        return result.value, result.error
 
     def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """``{"judge": mean over conditions}`` of one concept (unscored conditions skipped)."""
+        """``{"judge": mean over conditions}`` of one concept (unscored conditions skipped).
+
+        legacy: a condition listed more than once counts once, with its last occurrence (the
+        published script keyed its results by the condition's text, so the later judgement
+        replaced the earlier one).
+        """
+        if getattr(self, "protocol", "v2") == "legacy" and all(
+            "condition" in s.metadata for s in scores
+        ):
+            ordered = sorted(scores, key=lambda s: s.metadata.get("index", 0))
+            last = {s.metadata["condition"]: s.value for s in ordered}
+            return {self.metric: nanmean(list(last.values()))}
         return {self.metric: nanmean([s.value for s in scores])}

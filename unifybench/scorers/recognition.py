@@ -2,8 +2,9 @@
 
 Two readers of the answer:
 
-- ``legacy`` (``rec/substring/legacy@1``), exactly the published rule: for a positive item
-  (gold not "No.") the answer is correct iff its lower-cased text contains the substring "yes";
+- ``legacy`` (``rec/substring/legacy@2``), exactly the published rule: for a positive item
+  (gold, as written, not exactly "No.") the answer is correct iff its lower-cased text contains
+  the substring "yes";
   for a negative item iff it contains the substring "no". So "I don't know", "not", "cannot",
   "nothing" all count as *no*; an answer containing both ("yes, ... no hat") is correct whatever
   the gold; an answer containing neither is wrong.
@@ -24,8 +25,13 @@ import re
 from collections.abc import Sequence
 
 from unifybench.errors import ConfigError
-from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput, nanmean
+from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput, nanmean, per_type_metric
 
+# @2: the gold answer is read as written (a gold "No. " is positive, as published); @1 stripped it
+LEGACY_REC_ID = "rec/substring/legacy@2"
+# @2: the gold as written (not stripped) and the accuracy of each item type as well (published:
+# one number per type containing "choice"); @1 pooled all types and stripped the gold
+LEGACY_CHOICE_ID = "choice/substring/legacy@2"
 YES_WORDS = frozenset({"yes", "yeah", "yep"})
 NO_WORDS = frozenset({"no", "nope"})
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -78,15 +84,17 @@ class RecognitionScorer:
     def __init__(self, protocol: str = "legacy") -> None:
         _check_protocol(protocol)
         self.protocol = protocol
-        self.id = "rec/substring/legacy@1" if protocol == "legacy" else "rec/word/v2@1"
+        self.id = LEGACY_REC_ID if protocol == "legacy" else "rec/word/v2@1"
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
         """1.0 if the answer's yes/no matches the gold, else 0.0 (None predictions are wrong)."""
         out = []
         for inp in inputs:
             answer = inp.text or ""
-            positive = inp.item.is_positive  # type: ignore[union-attr]
-            if self.protocol == "legacy":
+            item = inp.item
+            legacy = self.protocol == "legacy"
+            positive = item.legacy_positive if legacy else item.is_positive  # type: ignore[union-attr]
+            if legacy:
                 correct = legacy_rec_correct(answer, positive)
                 predicted = legacy_rec_predicted(answer, positive)
                 why = "substring 'yes'" if positive else "substring 'no'"
@@ -158,7 +166,12 @@ def choice_correct_v2(answer: str, gold: str) -> bool:
 
 
 class ChoiceScorer:
-    """Multiple choice accuracy: legacy substring match, v2 normalised whole-word match."""
+    """Multiple choice accuracy: legacy substring match, v2 normalised whole-word match.
+
+    ``legacy`` also reports the accuracy of each item type (``accuracy[vqa_choice]``, ...): the
+    published script scores every ``type`` containing "choice" separately and reports one number
+    per type; ``accuracy`` is the pooled figure beside them.
+    """
 
     metric = "accuracy"
     tasks = frozenset({"choice"})
@@ -166,21 +179,31 @@ class ChoiceScorer:
     def __init__(self, protocol: str = "legacy") -> None:
         _check_protocol(protocol)
         self.protocol = protocol
-        self.id = "choice/substring/legacy@1" if protocol == "legacy" else "choice/normalised/v2@1"
+        self.id = LEGACY_CHOICE_ID if protocol == "legacy" else "choice/normalised/v2@1"
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
-        """1.0 if the answer picks the gold option, else 0.0."""
+        """1.0 if the answer picks the gold option, else 0.0; legacy records the item type."""
         out = []
         for inp in inputs:
             answer = inp.text or ""
-            gold = inp.item.answer  # type: ignore[union-attr]
+            item = inp.item
             if self.protocol == "legacy":
-                correct = gold in answer  # case-sensitive, raw substring, as published
+                # case-sensitive raw substring of the gold as written, as published
+                correct = item.legacy_answer in answer  # type: ignore[union-attr]
+                meta = {"type": item.legacy_type}  # type: ignore[union-attr]
             else:
-                correct = choice_correct_v2(answer, gold)
-            out.append(Score(value=1.0 if correct else 0.0, answer=answer))
+                correct = choice_correct_v2(answer, item.answer)  # type: ignore[union-attr]
+                meta = {}
+            out.append(Score(value=1.0 if correct else 0.0, answer=answer, metadata=meta))
         return out
 
     def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """Mean correctness over the concept's choice items."""
-        return {"accuracy": nanmean([s.value for s in scores])}
+        """Mean correctness over the concept's choice items; legacy adds one mean per type."""
+        out = {"accuracy": nanmean([s.value for s in scores])}
+        if getattr(self, "protocol", "v2") == "legacy":
+            by_type: dict[str, list[float]] = {}
+            for s in scores:
+                by_type.setdefault(str(s.metadata.get("type") or "choice"), []).append(s.value)
+            for kind in sorted(by_type):
+                out[per_type_metric("accuracy", kind)] = nanmean(by_type[kind])
+        return out

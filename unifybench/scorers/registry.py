@@ -122,10 +122,10 @@ def build_scorers(
 
 _DESCRIPTIONS: list[tuple[str, str, str]] = [
     (
-        "rec/substring/legacy@1",
+        "rec/substring/legacy@2",
         "rec",
-        "yes/no recognition, published substring rule ('know' reads as no); weight, recall, "
-        "no_recall, accuracy",
+        "yes/no recognition, published substring rule ('know' reads as no), gold as written; "
+        "weight, recall, no_recall, accuracy",
     ),
     (
         "rec/word/v2@1",
@@ -133,14 +133,24 @@ _DESCRIPTIONS: list[tuple[str, str, str]] = [
         "yes/no recognition, first yes/no word decides, none = wrong; weight, recall, "
         "no_recall, accuracy",
     ),
-    ("choice/substring/legacy@1", "choice", "accuracy: gold is a substring of the answer"),
+    (
+        "choice/substring/legacy@2",
+        "choice",
+        "accuracy: gold (as written) is a substring of the answer; one accuracy[<type>] per item "
+        "type as published, plus the pooled accuracy",
+    ),
     ("choice/normalised/v2@1", "choice", "accuracy: normalised whole-word match of the gold"),
     (
-        "bleu/char-1-2/legacy@1",
+        "bleu/char-1-2/legacy@2",
         "vqa,text_only",
-        "character BLEU, 1-2-grams weights 0.7/0.3, method1 smoothing (nltk-equal)",
+        "character BLEU, 1-2-grams weights 0.7/0.3, method1 smoothing (nltk-equal), "
+        "gold as written",
     ),
-    ("bleu/char-1-2/v2@1", "vqa,text_only", "same formula as legacy (no defect to fix)"),
+    (
+        "bleu/char-1-2/v2@1",
+        "vqa,text_only",
+        "same formula as legacy (no defect to fix), stripped gold",
+    ),
     (
         "clip_i/openai-vit-b32/legacy@1",
         "t2i",
@@ -188,10 +198,14 @@ _DESCRIPTIONS: list[tuple[str, str, str]] = [
 _JUDGE_DESCRIPTIONS: list[tuple[str, str, str, str]] = [
     *(
         (
-            f"judge/deepseek-chat/{p}@{2 if p == 'legacy' else 1}",
+            f"judge/deepseek-chat/{p}@{3 if p == 'legacy' else 1}",
             "vqa,text_only",
             "text judge (official preset deepseek-chat) grades 0/0.5/1"
-            + ("; legacy prompt shows the personal system prompt" if p == "legacy" else ""),
+            + (
+                "; legacy: the published request and reading, personal system prompt shown"
+                if p == "legacy"
+                else ""
+            ),
             "unifybench.scorers.judged",
         )
         for p in PROTOCOLS
@@ -208,7 +222,7 @@ _JUDGE_DESCRIPTIONS: list[tuple[str, str, str, str]] = [
     ),
     *(
         (
-            f"judge/gpt-4o-image/{p}@{2 if p == 'legacy' else 1}",
+            f"judge/gpt-4o-image/{p}@{3 if p == 'legacy' else 1}",
             "knowledge",
             "vision judge (official preset gpt-4o) grades 0/0.5/1 whether an image shows the "
             + (

@@ -158,7 +158,7 @@ def check_against_schema(file: str, sub: Submission, schema: LeaderboardSchema) 
             continue
         for metric, result in metrics.items():
             field = f"results.{task}.{metric}"
-            if f"{task}/{metric}" not in schema.column_keys:
+            if not schema.accepts(task, metric):
                 allowed = sorted(
                     k.split("/")[1] for k in schema.column_keys if k.startswith(task + "/")
                 )
