@@ -28,6 +28,7 @@ from pydantic import (
 
 from unifybench.errors import ConfigError
 from unifybench.metrics import MetricSpec as CoreMetricSpec
+from unifybench.metrics import split_per_type
 
 DEFAULT_SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
 
@@ -137,6 +138,10 @@ class LeaderboardSchema(_Strict):
     groups: list[GroupSpec]
     # (dataset id, protocol name) -> the protocol's texts where a benchmark names its own
     board_protocols: dict[str, ProtocolSpec] = Field(default_factory=dict)
+    # Columns whose metric may also be reported per item type, as ``metric[type]`` (e.g.
+    # ``choice/accuracy[vqa_choice]``: the published choice scores are one number per type);
+    # from the task specs' ``per_type_metrics``.
+    per_type: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _columns_resolve(self) -> LeaderboardSchema:
@@ -155,6 +160,9 @@ class LeaderboardSchema(_Strict):
                 if key in seen:
                     raise ValueError(f"column {key!r} appears in more than one group")
                 seen.add(key)
+        for key in self.per_type:
+            if key not in seen:
+                raise ValueError(f"per_type: {key!r} is not one of the columns")
         for name, spec in self.metrics.items():
             if spec.approximate and spec.approximates not in self.metrics:
                 raise ValueError(
@@ -184,6 +192,30 @@ class LeaderboardSchema(_Strict):
     @cached_property
     def column_keys(self) -> frozenset[str]:
         return frozenset(c.key for c in self.columns)
+
+    def accepts(self, task: str, metric: str) -> bool:
+        """Whether a result may report ``metric`` of ``task``: a column, or the per-type form
+        ``metric[type]`` of a column listed in ``per_type``."""
+        if f"{task}/{metric}" in self.column_keys:
+            return True
+        base, item_type = split_per_type(metric)
+        return item_type is not None and f"{task}/{base}" in self.per_type
+
+    def per_type_column(self, task: str, metric: str) -> Column | None:
+        """The column that shows ``metric[type]`` of ``task`` (its base column, retitled)."""
+        base, item_type = split_per_type(metric)
+        if item_type is None or f"{task}/{base}" not in self.per_type:
+            return None
+        parent = next(c for c in self.columns if c.key == f"{task}/{base}")
+        spec = parent.metric_spec.model_copy(
+            update={
+                "display": f"{parent.metric_spec.display} ({item_type})",
+                "short": f"{parent.metric_spec.short} {item_type}",
+            }
+        )
+        return parent.model_copy(
+            update={"key": f"{task}/{metric}", "metric": metric, "metric_spec": spec}
+        )
 
     def benchmark(self, dataset: str) -> BenchmarkSpec:
         """The dataset's display spec; an unknown dataset is titled by its id."""
@@ -260,6 +292,7 @@ def build_schema(layout: dict[str, Any]) -> dict[str, Any]:
         "metrics": metrics,
         "groups": [g for g in groups if g["columns"]],
         "board_protocols": board_protocols,
+        "per_type": [f"{t.name}/{m}" for t in tasks for m in t.per_type_metrics],
     }
 
 

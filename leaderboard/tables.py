@@ -182,6 +182,21 @@ def rank_values(values: Sequence[float | None], higher_is_better: bool, digits: 
     return ranks
 
 
+def board_columns(schema: LeaderboardSchema, present: set[str]) -> list[Column]:
+    """The schema's columns that some submission fills, each followed by the per-type forms of
+    it that are present (``choice/accuracy[vqa_choice]``, ...), sorted by type."""
+    columns: list[Column] = []
+    for col in schema.columns:
+        if col.key in present:
+            columns.append(col)
+        if col.key in schema.per_type:
+            for key in sorted(k for k in present if k.startswith(col.key + "[")):
+                extra = schema.per_type_column(col.task, key.split("/", 1)[1])
+                if extra is not None:
+                    columns.append(extra)
+    return columns
+
+
 def make_entries(subs: Sequence[tuple[Path, Submission]]) -> list[Entry]:
     """Entries with unique, stable ids (sorted by path so rebuilding gives the same ids)."""
     used: set[str] = set()
@@ -216,7 +231,7 @@ def make_boards(entries: Sequence[Entry], schema: LeaderboardSchema) -> list[Boa
             for task, ms in e.sub.results.items()
             for metric in ms
         }
-        columns = [c for c in schema.columns if c.key in present]
+        columns = board_columns(schema, present)
         seen_categories = {cat for e in members for cat in e.sub.concepts.values()}
         categories = [c for c in schema.categories if c in seen_categories]
         rows = []

@@ -96,6 +96,21 @@ class MetricSpec:
         return data
 
 
+def per_type_metric(metric: str, item_type: str) -> str:
+    """The name of ``metric`` computed over the items of one type, e.g. ``accuracy[vqa_choice]``
+    (the published choice scores are reported per item type)."""
+    return f"{metric}[{item_type}]"
+
+
+def split_per_type(name: str) -> tuple[str, str | None]:
+    """``("accuracy", "vqa_choice")`` for ``accuracy[vqa_choice]``; ``(name, None)`` otherwise."""
+    if name.endswith("]") and "[" in name:
+        base, _, rest = name.partition("[")
+        if base and rest[:-1]:
+            return base, rest[:-1]
+    return name, None
+
+
 def _check(obj: Any) -> None:
     if not isinstance(obj, MetricSpec):
         raise TypeError(f"expected a MetricSpec, got {type(obj).__name__}")
@@ -130,8 +145,10 @@ BUILTIN: tuple[MetricSpec, ...] = (
         "Accuracy",
         "acc",
         "Fraction of items answered correctly. Recognition: pooled over positives and negatives. "
-        "Multiple choice (UnifyBench): correct when the gold string is a substring of the answer. "
-        "Visual / text QA on the Yo'LLaVA benchmark: multiple-choice accuracy.",
+        "Multiple choice (UnifyBench): correct when the gold string is a substring of the answer; "
+        "pooled over item types, and under the legacy protocol also one accuracy per item type "
+        '(the published script reports each type containing "choice" separately). Visual / '
+        "text QA on the Yo'LLaVA benchmark: multiple-choice accuracy.",
     ),
     MetricSpec(
         "bleu",
@@ -147,9 +164,10 @@ BUILTIN: tuple[MetricSpec, ...] = (
         f"{_JUDGE_GRADES}. Visual / text QA: the official text judge is deepseek-chat given "
         "question, gold answer and prediction. Knowledge-driven generation: the official vision "
         "judge is GPT-4o given the concept profile, the prompt and a generated image.",
-        quirks='legacy parses the text judge with split("Score::") and keeps one GPT-4o chat '
-        "session for the whole run; a different judge model gives different numbers, so check "
-        "the judge in the tooltip.",
+        quirks='legacy reads the text judge\'s reply with split("Score::") and the image '
+        "judge's as a float with no range check, sending the published requests (no temperature "
+        "for deepseek-chat, 1e-5 for GPT-4o); a different judge model gives different numbers, "
+        "so check the judge in the tooltip.",
     ),
     MetricSpec(
         "judge_minilm",

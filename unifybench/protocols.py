@@ -26,22 +26,63 @@ from unifybench.errors import ConfigError
 ImageFlip = Literal["never", "published"]
 YesNoReader = Literal["substring", "word"]
 ChoiceMatch = Literal["substring", "normalised"]
-JudgeReading = Literal["strict", "published"]
-FactsJoiner = Literal["lines", "spaces"]
+FactsJoiner = Literal["lines", "published"]
+DuplicateConditions = Literal["each", "last"]
 ClipPreprocess = Literal["standard", "published"]
 ClipPooling = Literal["concepts", "images"]
 FacelessImages = Literal["zero", "drop"]
+JudgeReader = Literal["strict", "legacy-text", "legacy-vision"]
+ImageEncoding = Literal["as-stored", "jpeg-q95"]
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "test_image_flip": ("never", "published"),
     "yes_no_reader": ("substring", "word"),
     "choice_match": ("substring", "normalised"),
-    "judge_reading": ("strict", "published"),
-    "knowledge_facts_joiner": ("lines", "spaces"),
+    "knowledge_facts_joiner": ("lines", "published"),
+    "knowledge_duplicate_conditions": ("each", "last"),
     "clip_preprocess": ("standard", "published"),
     "clip_pooling": ("concepts", "images"),
     "faceless_images": ("zero", "drop"),
 }
+
+
+@dataclass(frozen=True)
+class JudgeRequests:
+    """How a protocol asks a judge of one role and reads its replies.
+
+    ``prompt``: the built-in template (docs/judges.md); ``temperature``, ``max_tokens`` and
+    ``stream`` are sent only when not None (None leaves them to the provider, as the published
+    text judge did); ``reader``: ``strict`` (0, 0.5 or 1, one re-ask) or the published readings
+    (``legacy-text``: the float after the last "Score::" in [0, 1]; ``legacy-vision``: the reply
+    as a float, any value); ``image_encoding``: images as stored or re-encoded as JPEG q95 (what
+    the published image judge sent).
+    """
+
+    prompt: str
+    temperature: float | None = 0.0
+    max_tokens: int | None = 16
+    stream: bool | None = None
+    reader: JudgeReader = "strict"
+    image_encoding: ImageEncoding = "as-stored"
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.temperature is not None and not 0.0 <= self.temperature <= 2.0:
+            problems.append(f"temperature must be in [0, 2] or None, got {self.temperature}")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            problems.append(f"max_tokens must be >= 1 or None, got {self.max_tokens}")
+        if self.reader not in ("strict", "legacy-text", "legacy-vision"):
+            problems.append(f"reader must be strict, legacy-text or legacy-vision: {self.reader!r}")
+        if self.image_encoding not in ("as-stored", "jpeg-q95"):
+            problems.append(
+                f"image_encoding must be as-stored or jpeg-q95: {self.image_encoding!r}"
+            )
+        if problems:
+            raise ConfigError("judge requests: " + "; ".join(problems))
+
+    def settings(self) -> dict[str, Any]:
+        """The fields as judge configuration overrides (``JudgeConfig`` has the same names)."""
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -65,19 +106,25 @@ class Protocol:
     # "substring": the gold string anywhere in the raw answer; "normalised": whole-word match.
     choice_match: ChoiceMatch = "normalised"
 
+    # Gold answers (and judge questions) as the test data wrote them, unstripped, as the published
+    # scorer read them; False: the loader's cleaned text.
+    gold_as_written: bool = False
+    # Also one accuracy per item type (accuracy[vqa_choice], ...), as the published script reports.
+    choice_per_type: bool = False
+
     # -- judges ---------------------------------------------------------------------------------
-    text_judge_prompt: str = "text"  # built-in template of the text judge (docs/judges.md)
-    vision_judge_prompt: str = "vision"
-    judge_temperature: float = 0.0
+    text_judge: JudgeRequests = JudgeRequests(prompt="text")
+    vision_judge: JudgeRequests = JudgeRequests(prompt="vision")
     # The personal system prompt shown to the text judge inside the question (defect 4).
     judge_sees_system_prompt: bool = False
-    # "published": the published parsers read the judge's first reply (Score:: split, float());
-    # "strict": 0 / 0.5 / 1 only, one re-ask on an unreadable reply.
-    judge_reading: JudgeReading = "strict"
     # Images judged per knowledge condition: None = all; n = a seeded sample of n (defect 8).
     judged_images_per_condition: int | None = None
-    # How the concept's facts are joined in the knowledge judge's prompt.
+    # How the concept's facts enter the knowledge judge's prompt: one per line ("(none)" when
+    # empty), or "published": info.json's raw value joined as eval/4o_judge_t2i.py did.
     knowledge_facts_joiner: FactsJoiner = "lines"
+    # "last": a condition listed twice counts once, its later judgement (the published script
+    # keyed results by the condition's text); "each": every listed condition counts.
+    knowledge_duplicate_conditions: DuplicateConditions = "each"
 
     # -- generation metrics ---------------------------------------------------------------------
     # "published": [0,1] pixels mapped to [0.5,1] before CLIP normalisation (defect 5).
@@ -99,8 +146,9 @@ class Protocol:
         n = self.judged_images_per_condition
         if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
             problems.append(f"judged_images_per_condition must be None or >= 1, got {n!r}")
-        if not 0.0 <= self.judge_temperature <= 2.0:
-            problems.append(f"judge_temperature must be in [0, 2], got {self.judge_temperature}")
+        for role in ("text_judge", "vision_judge"):
+            if not isinstance(getattr(self, role), JudgeRequests):
+                problems.append(f"{role} must be JudgeRequests, got {getattr(self, role)!r}")
         if problems:
             raise ConfigError(f"protocol {self.name!r}: " + "; ".join(problems))
 
@@ -108,6 +156,12 @@ class Protocol:
     def id_tag(self) -> str:
         """The protocol part of scorer ids."""
         return self.tag or self.name
+
+    def judge_requests(self, role: str) -> JudgeRequests:
+        """The judge request settings of a judge role (``text`` or ``vision``)."""
+        if role not in ("text", "vision"):
+            raise ConfigError(f"role must be 'text' or 'vision', got {role!r}")
+        return self.text_judge if role == "text" else self.vision_judge
 
     def flags(self) -> dict[str, Any]:
         """Every behavioural flag (everything but the name, texts and tag)."""
@@ -122,7 +176,14 @@ class Protocol:
     def from_json(cls, data: dict[str, Any]) -> Protocol:
         """A protocol from :meth:`to_json` (unknown keys ignored, missing flags defaulted)."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        for role in ("text_judge", "vision_judge"):
+            if isinstance(values.get(role), dict):
+                allowed = {f.name for f in fields(JudgeRequests)}
+                values[role] = JudgeRequests(
+                    **{k: v for k, v in values[role].items() if k in allowed}
+                )
+        return cls(**values)
 
 
 V2 = Protocol(
@@ -137,18 +198,37 @@ LEGACY = dataclasses.replace(
     V2,
     name="legacy",
     display="legacy",
-    description="Reproduces the published UnifyBench scripts exactly, known defects included "
-    "(unseeded flips, substring yes/no matching, CLIP pixel-range quirk, faces not found silently "
-    "dropped, one shared GPT-4o chat session). Use it to compare with numbers from the UniCTokens "
-    "paper.",
+    description="Reproduces the published UnifyBench scripts, known defects included (test-image "
+    "flips at rate 0.25, substring yes/no matching, CLIP pixel-range quirk, faces not found "
+    "silently dropped, the published judge requests and reply readings, choice reported per item "
+    "type), checked against their recorded outputs; unseeded draws are seeded and judge calls are "
+    "stateless. Use it to compare with numbers from the UniCTokens paper.",
     test_image_flip="published",
     yes_no_reader="substring",
     choice_match="substring",
-    text_judge_prompt="text-legacy",
+    gold_as_written=True,
+    choice_per_type=True,
+    # What the published scripts sent (arctanxarc/UniCTokens): the text judge (eval/eval_p_mmu.py)
+    # only model, messages and stream=False (no temperature, no max_tokens: the provider's
+    # defaults); the image judge (eval/api.py) temperature 1e-5, max_tokens 2000, a JPEG q95 image.
+    text_judge=JudgeRequests(
+        prompt="text-legacy",
+        temperature=None,
+        max_tokens=None,
+        stream=False,
+        reader="legacy-text",
+    ),
+    vision_judge=JudgeRequests(
+        prompt="vision-legacy",
+        temperature=1e-5,
+        max_tokens=2000,
+        reader="legacy-vision",
+        image_encoding="jpeg-q95",
+    ),
     judge_sees_system_prompt=True,
-    judge_reading="published",
     judged_images_per_condition=4,
-    knowledge_facts_joiner="spaces",
+    knowledge_facts_joiner="published",
+    knowledge_duplicate_conditions="last",
     clip_preprocess="published",
     clip_pooling="images",
     faceless_images="drop",

@@ -40,13 +40,50 @@ def test_identity_and_info() -> None:
     )
 
 
-def test_for_protocol_switches_only_builtin_text_prompts() -> None:
+def test_for_protocol_switches_builtin_prompts_and_request_settings(tmp_path) -> None:
     v2 = OpenAIJudge(text_judge_preset())
     legacy = v2.for_protocol("legacy")
     assert legacy.config.prompt == "text-legacy" and legacy.identity != v2.identity
+    assert legacy.config == text_judge_preset("legacy")  # the published request and reader
     assert v2.for_protocol("v2") is v2
+    assert legacy.for_protocol("v2").config == v2.config
     vision = OpenAIJudge(vision_judge_preset())
-    assert vision.for_protocol("legacy") is vision
+    vision_legacy = vision.for_protocol("legacy")
+    assert vision_legacy.config == vision_judge_preset("legacy")
+    assert vision_legacy.config.prompt == "vision-legacy"
+    assert (vision_legacy.config.temperature, vision_legacy.config.max_tokens) == (1e-5, 2000)
+    assert vision_legacy.identity != vision.identity
+    # a custom prompt file keeps its request settings; only the reading follows the protocol
+    custom = tmp_path / "mine.txt"
+    custom.write_text("[user]\n$question $gold $prediction\n")
+    mine = OpenAIJudge(text_judge_preset(prompt=str(custom), temperature=0.3))
+    switched = mine.for_protocol("legacy").config
+    assert switched.reader == "legacy-text" and switched.temperature == 0.3
+    assert switched.prompt == str(custom) and switched.max_tokens == 16
+
+
+def test_legacy_presets_send_what_the_published_scripts_sent() -> None:
+    """eval/eval_p_mmu.py: model, messages, stream=False; eval/api.py: model, messages,
+    temperature 1e-5, max_tokens 2000 (tests/judges/test_reference_legacy.py compares the
+    recorded payloads)."""
+    messages = [{"role": "user", "content": "q"}]
+    text = OpenAIJudge(text_judge_preset("legacy")).request_body(messages)
+    assert text == {"model": "deepseek-chat", "messages": messages, "stream": False}
+    vision = OpenAIJudge(vision_judge_preset("legacy")).request_body(messages)
+    assert vision == {
+        "model": "gpt-4o",
+        "messages": messages,
+        "temperature": 1e-5,
+        "max_tokens": 2000,
+    }
+    assert OpenAIJudge(text_judge_preset("legacy")).identity.split("@")[1].startswith("tdefault/")
+    v2 = OpenAIJudge(text_judge_preset("v2")).request_body(messages)
+    assert v2 == {
+        "model": "deepseek-chat",
+        "messages": messages,
+        "temperature": 0.0,
+        "max_tokens": 16,
+    }
 
 
 @pytest.mark.parametrize(

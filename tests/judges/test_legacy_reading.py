@@ -57,7 +57,10 @@ def published_text(reply: str) -> float | None:
 
 
 def published_vision(reply: str) -> float | None:
-    """The published image-judge rule; None where the image is skipped."""
+    """The published image-judge rule; None where the image is skipped. NaN and inf are read
+    by the published code too, and make its condition and concept means non-finite (no usable
+    number); the project skips such replies instead (docs/metrics.md; the recorded outputs are in
+    tests/fixtures/reference/legacy/knowledge.json)."""
     try:
         score = float(reply.strip())
     except ValueError:
@@ -141,13 +144,16 @@ def test_knowledge_legacy_skips_images_the_published_reading_cannot_read(
     # published: image 0 -> 1.0, image 1 skipped, image 2 -> 0.8; mean of the read ones
     assert s.value == pytest.approx((1.0 + 0.8) / 2)
     assert s.metadata["n_unscored"] == 1
+    assert len(server.requests) == 3  # no re-ask: the published script sent one request each
+    server.requests.clear()
     v2 = KnowledgeScorer(OpenAIJudge(fast_config(server, tmp_path / "v", **vision)), "v2")
     [s2] = v2.score([knowledge_input(1, images)])
     assert s2.value == pytest.approx(1.0)  # strict: 1, 1 (reads "Score: 1"), 0.8 unreadable
 
 
 def test_knowledge_extra_info_joined_by_spaces_in_legacy(server, judge_key, tmp_path) -> None:
-    """Published eval/4o_judge_t2i.py joins the extra_info sentences with single spaces."""
+    """Published eval/4o_judge_t2i.py joins the extra_info sentences with single spaces and
+    ends them with a line break (every shape is compared in test_reference_legacy.py)."""
     server.responder(lambda body: "1")
     images = make_images(tmp_path / "gen", 1)
     vision = dict(role="vision", prompt="vision")
@@ -158,5 +164,5 @@ def test_knowledge_extra_info_joined_by_spaces_in_legacy(server, judge_key, tmp_
         KnowledgeScorer(judge, protocol).score([knowledge_input(1, images)])
         [body] = server.requests
         texts[protocol] = user_content(body)[0]["text"]
-    assert "<bo> has a red hat. <bo> loves the beach." in texts["legacy"]
+    assert "<bo> has a red hat. <bo> loves the beach.\n" in texts["legacy"]
     assert "<bo> has a red hat.\n<bo> loves the beach." in texts["v2"]

@@ -67,22 +67,47 @@ def test_cache_key_changes_with_everything_that_changes_the_answer() -> None:
 def test_cache_roundtrip_nan_and_threads(tmp_path) -> None:
     cache = JudgeCache(tmp_path)
     cache.put("k-nan", math.nan, "blah", "unparseable", "id")
-    value, raw, error = cache.get("k-nan")
-    assert math.isnan(value) and raw == "blah" and error == "unparseable"
+    value, raw, error, extra = cache.get("k-nan")
+    assert math.isnan(value) and raw == "blah" and error == "unparseable" and extra == {}
     assert cache.get("missing") is None
+    # what the reading used comes back with it, and the value bit for bit (SQLite alone
+    # would turn -0.0 into 0)
+    flags = {"reasked": True, "first_reply": "0.7 because", "reading": "legacy"}
+    cache.put("k-flags", -0.0, "1", None, "id", flags)
+    value, raw, error, extra = cache.get("k-flags")
+    assert math.copysign(1, value) == -1 and extra == flags
 
     def writer(t: int) -> None:
         for i in range(50):
             cache.put(f"k{t}-{i}", 0.5, str(i), None, "id")
-            assert cache.get(f"k{t}-{i}") == (0.5, str(i), None)
+            assert cache.get(f"k{t}-{i}") == (0.5, str(i), None, {})
 
     threads = [threading.Thread(target=writer, args=(t,)) for t in range(8)]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
-    assert len(cache) == 8 * 50 + 1
+    assert len(cache) == 8 * 50 + 2
     cache.close()
     reopened = JudgeCache(tmp_path)
-    assert reopened.get("k3-7") == (0.5, "7", None)
+    assert reopened.get("k3-7") == (0.5, "7", None, {})
     reopened.close()
+
+
+def test_cache_of_format_1_gains_the_new_columns(tmp_path) -> None:
+    """A cache file written before format 2 opens; its rows are never served (keys differ)."""
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "judge-cache.sqlite")
+    conn.execute(
+        "CREATE TABLE replies (key TEXT PRIMARY KEY, value REAL, raw TEXT, error TEXT,"
+        " identity TEXT, created REAL)"
+    )
+    conn.execute("INSERT INTO replies VALUES ('old', 1.0, '1', NULL, 'id', 0)")
+    conn.commit()
+    conn.close()
+    cache = JudgeCache(tmp_path)
+    assert cache.get("old") == (1.0, "1", None, {})
+    cache.put("new", 0.5, "0.5", None, "id", {"reading": "legacy"})
+    assert cache.get("new") == (0.5, "0.5", None, {"reading": "legacy"})
+    cache.close()

@@ -75,7 +75,7 @@ def test_legacy_text_scorer_shows_the_system_prompt_to_the_judge(
 ) -> None:
     judge = OpenAIJudge(fast_config(server, tmp_path))  # built-in "text" prompt
     legacy = TextJudgeScorer(judge, "legacy")
-    assert legacy.id == "judge/fake-judge/legacy@2"
+    assert legacy.id == "judge/fake-judge/legacy@3"
     assert legacy.judge.config.prompt == "text-legacy"
     assert legacy.judge.identity != judge.identity
     legacy.score([vqa_input(0, "A red hat.", system_prompt=SYSTEM_PROMPT)])
@@ -121,10 +121,13 @@ def knowledge_input(index: int, images: tuple[Path, ...]) -> ScoringInput:
     return ScoringInput(item=item, concept=CONCEPT, images=images)
 
 
-def image_from_request(body: dict) -> bytes:
+def image_from_request(body: dict, kind: str | None = None) -> bytes:
+    """The bytes of the one image a request carries (PNG as stored under v2; legacy re-encodes
+    as JPEG quality 95 like the published judge)."""
     parts = user_content(body)
     [url] = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
-    assert url.startswith("data:image/png;base64,")
+    if kind is not None:
+        assert url.startswith(f"data:image/{kind};base64,"), url[:40]
     return base64.b64decode(url.split(",", 1)[1])
 
 
@@ -137,7 +140,7 @@ def test_knowledge_legacy_judges_a_seeded_sample_of_four(server, judge_key, tmp_
     # the grade depends on which image was sent: image i (grey level 20 i) -> 1 if i even else 0
     server.responder(lambda body: "1" if _grey(body) % 40 == 0 else "0")
     scorer = KnowledgeScorer(vision_judge(server, tmp_path / "c"), "legacy", seed=7)
-    assert scorer.id == "judge/fake-judge-image/legacy@2"
+    assert scorer.id == "judge/fake-judge-image/legacy@3"
     [score] = scorer.score([knowledge_input(1, images)])
     chosen = legacy_sample(10, 7, "bo/knowledge/1")
     assert len(chosen) == 4 and chosen == legacy_sample(10, 7, "bo/knowledge/1")
@@ -149,8 +152,9 @@ def test_knowledge_legacy_judges_a_seeded_sample_of_four(server, judge_key, tmp_
     assert legacy_sample(3, 7, "bo/knowledge/1") == [0, 1, 2]  # fewer than 4: all of them
     assert [img["index"] for img in score.metadata["images"]] == chosen
     assert len(server.requests) == 4
-    sent = sorted(image_from_request(b) for b in server.requests)
-    assert sent == sorted(images[i].read_bytes() for i in chosen)
+    sent = sorted(_grey(b) for b in server.requests)  # legacy sends JPEG q95, as published
+    assert sent == sorted(20 * i for i in chosen)
+    assert all(image_from_request(b, "jpeg") for b in server.requests)
     expected = sum(1.0 if i % 2 == 0 else 0.0 for i in chosen) / 4
     assert score.value == pytest.approx(expected)
     for body in server.requests:  # stateless: one system + one user turn per image
@@ -163,13 +167,14 @@ def test_knowledge_legacy_judges_a_seeded_sample_of_four(server, judge_key, tmp_
     again = KnowledgeScorer(vision_judge(server, tmp_path / "c2"), "legacy", seed=7)
     [score2] = again.score([knowledge_input(1, images)])
     assert score2.value == score.value
-    assert sorted(image_from_request(b) for b in server.requests) == sent
+    assert sorted(_grey(b) for b in server.requests) == sent
 
 
 def _grey(body: dict) -> int:
+    """The grey level (a multiple of 20) of the test image a request carries."""
     raw = image_from_request(body)
     with Image.open(io.BytesIO(raw)) as img:
-        return int(img.getpixel((0, 0))[0])
+        return 20 * round(img.convert("L").getpixel((0, 0)) / 20)
 
 
 def test_knowledge_v2_judges_all_images_and_aggregates(server, judge_key, tmp_path) -> None:

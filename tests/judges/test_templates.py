@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ PINNED = {
     "text": "5017827922ce",
     "text-legacy": "fa62ae61a714",
     "vision": "3e2b4df7d597",
+    "vision-legacy": "71bec1096b3b",
 }
 
 
@@ -69,6 +71,22 @@ def test_bad_template_files(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_template(path)
+
+
+def test_json_template_is_used_verbatim(tmp_path: Path) -> None:
+    """A .json template keeps every character (a section file strips each section): what a
+    prompt copied from another program needs to be sent byte for byte."""
+    path = tmp_path / "exact.json"
+    path.write_text(json.dumps({"system": "\n  Rubric.\n    ", "user": "Q: $question, $$5\n"}))
+    tpl = load_template(path)
+    assert tpl.name == "exact" and tpl.fields() == {"question"}
+    assert tpl.render({"question": "a"}) == ("\n  Rubric.\n    ", "Q: a, $5\n")
+    path.write_text(json.dumps({"user": "only a user message $question"}))
+    assert load_template(path).render({"question": "b"}) == (None, "only a user message b")
+    for bad in ('{"user": 3}', "[1]", '{"user": "x", "assistant": "y"}', "not json"):
+        path.write_text(bad)
+        with pytest.raises(ConfigError, match=r"exact\.json"):
+            load_template(path)
 
 
 def test_unknown_template_name() -> None:

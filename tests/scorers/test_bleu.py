@@ -97,7 +97,7 @@ def test_bleu_scorer_scores_and_aggregates() -> None:
     items = [make_item("vqa", "A red hat.", 0), make_item("text_only", "It is brown.", 1)]
     preds = ["A red hat.", None]
     scorer = BleuScorer("legacy")
-    assert scorer.id == "bleu/char-1-2/legacy@1"
+    assert scorer.id == "bleu/char-1-2/legacy@2"
     assert BleuScorer("v2").id == "bleu/char-1-2/v2@1"
     inputs = [
         ScoringInput(item=i, concept=concept, text=t) for i, t in zip(items, preds, strict=True)

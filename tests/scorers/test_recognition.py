@@ -62,7 +62,7 @@ def test_parse_yes_no_reads_first_word() -> None:
 
 
 def test_metadata_and_ids() -> None:
-    assert RecognitionScorer("legacy").id == "rec/substring/legacy@1"
+    assert RecognitionScorer("legacy").id == "rec/substring/legacy@2"
     assert RecognitionScorer("v2").id == "rec/word/v2@1"
     legacy = rec_scores("legacy", [("No.", "Yes and no"), ("Yes.", "maybe"), ("No.", "no")])
     assert [s.metadata for s in legacy] == [
@@ -123,7 +123,7 @@ def test_choice_rules(gold: str, answer: str, legacy: int, v2: int) -> None:
 
 
 def test_choice_ids_and_aggregate() -> None:
-    assert ChoiceScorer("legacy").id == "choice/substring/legacy@1"
+    assert ChoiceScorer("legacy").id == "choice/substring/legacy@2"
     assert ChoiceScorer("v2").id == "choice/normalised/v2@1"
     agg = ChoiceScorer("v2").aggregate([Score(1.0), Score(0.0), Score(math.nan)])
     assert agg == {"accuracy": 0.5}

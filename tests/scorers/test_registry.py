@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_text_tasks_without_judges() -> None:
     scorers, skipped = build_scorers("legacy", ["rec", "choice", "vqa", "text_only"])
     assert [s.id for s in scorers] == [
-        "rec/substring/legacy@1",
-        "choice/substring/legacy@1",
-        "bleu/char-1-2/legacy@1",
+        "rec/substring/legacy@2",
+        "choice/substring/legacy@2",
+        "bleu/char-1-2/legacy@2",
     ]
     assert skipped == [("judge[vqa,text_only]", "no text judge configured")]
     scorers, skipped = build_scorers("v2", ["knowledge", "rec"])
@@ -119,15 +119,17 @@ def test_judge_scorer_ids_are_listed() -> None:
     listed = {sid for sid, _, _ in list_scorers()}
     for protocol in ("legacy", "v2"):
         text = judges.OpenAIJudge(judges.text_judge_preset(protocol))
-        vision = judges.OpenAIJudge(judges.vision_judge_preset())
+        vision = judges.OpenAIJudge(judges.vision_judge_preset(protocol))
         scorers, skipped = build_scorers(
             protocol, ["vqa", "knowledge"], text_judge=text, vision_judge=vision
         )
         assert skipped == []
         ids = [s.id for s in scorers]
-        judge_version = 2 if protocol == "legacy" else 1  # legacy reads replies as published
+        # legacy: @2 read replies as published, @3 sends the published request too
+        judge_version = 3 if protocol == "legacy" else 1
+        bleu_version = 2 if protocol == "legacy" else 1  # legacy reads the gold as written
         assert ids == [
-            f"bleu/char-1-2/{protocol}@1",
+            f"bleu/char-1-2/{protocol}@{bleu_version}",
             f"judge/deepseek-chat/{protocol}@{judge_version}",
             f"judge/gpt-4o-image/{protocol}@{judge_version}",
         ]

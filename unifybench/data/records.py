@@ -43,6 +43,10 @@ class Concept:
     cropped_images: tuple[Path, ...] = ()
     conversation_type: str | None = None
     num_testing_info: int | None = None
+    # ``extra_info`` as info.json wrote it (a list of strings as a tuple, or one string; None when
+    # the key is missing). ``extra_info`` above is cleaned (stripped, empty entries dropped, a
+    # string as one entry); the legacy knowledge judge joins the raw value as published.
+    extra_info_raw: tuple[str, ...] | str | None = None
 
     @property
     def token(self) -> str:
@@ -55,6 +59,8 @@ class UnderstandingItem:
 
     ``question`` has the ``<image>`` marker removed. ``image`` is None only when the item has no
     image at all; text-only items of the official data carry the black placeholder image.
+    ``item_type``, ``question_raw`` and ``answer_raw`` keep the item as test_data wrote it (the
+    published scorer reads them unstripped; see :attr:`legacy_question`, :attr:`legacy_answer`).
     """
 
     id: str  # stable: "<concept>/<task>/<index>", e.g. "bo/vqa/3"
@@ -65,11 +71,40 @@ class UnderstandingItem:
     answer: str
     image: Path | None
     source: str = ""  # "<file>#<position>" the item was read from, for error messages
+    item_type: str = ""  # the item's "type" as written, e.g. "vqa_choice" ("" when unknown)
+    question_raw: str | None = None  # the question turn as written (None: not read from a file)
+    answer_raw: str | None = None  # the answer turn as written
 
     @property
     def is_positive(self) -> bool:
-        """For rec items: the published rule, positive unless the gold answer is exactly "No."."""
+        """For rec items: positive unless the stripped gold answer is "No." (see
+        :attr:`legacy_positive` for the published, unstripped rule)."""
         return self.answer.strip() != "No."
+
+    @property
+    def legacy_answer(self) -> str:
+        """The gold answer as the published scorer reads it: as written, not stripped."""
+        return self.answer if self.answer_raw is None else self.answer_raw
+
+    @property
+    def legacy_question(self) -> str:
+        """The question as the published script builds it: the turn as written with every
+        ``"<image>\\n"`` removed (nothing stripped; a marker without a newline stays)."""
+        return (
+            self.question
+            if self.question_raw is None
+            else self.question_raw.replace("<image>\n", "")
+        )
+
+    @property
+    def legacy_positive(self) -> bool:
+        """For rec items, the published rule: positive unless the gold is exactly "No."."""
+        return self.legacy_answer != "No."
+
+    @property
+    def legacy_type(self) -> str:
+        """The item's type as published results key it (the task name when not recorded)."""
+        return self.item_type or self.task
 
 
 @dataclass(frozen=True)

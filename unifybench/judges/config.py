@@ -18,11 +18,35 @@ if TYPE_CHECKING:
     from unifybench.protocols import Protocol
 
 Role = Literal["text", "vision"]
+# How a reply is read: "strict" (0, 0.5 or 1; one re-ask), or as the published scripts read it
+# ("legacy-text": the float after the last "Score::", in [0, 1]; "legacy-vision": the reply as a
+# float, any value). See unifybench.judges.parsing.
+Reader = Literal["strict", "legacy-text", "legacy-vision"]
+READERS: tuple[str, ...] = ("strict", "legacy-text", "legacy-vision")
+# How an image is sent: the file's bytes as stored, or re-encoded as JPEG quality 95 after
+# converting RGBA / palette images to RGB (what the published image judge sent).
+ImageEncoding = Literal["as-stored", "jpeg-q95"]
+IMAGE_ENCODINGS: tuple[str, ...] = ("as-stored", "jpeg-q95")
 
 DEEPSEEK_BASE_URL = "https://api.deepseek.com/v1"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 # The published judges (PROTOCOL.md §2): deepseek-chat for VQA / text QA, gpt-4o for images.
 OFFICIAL_MODELS: dict[str, str] = {"text": "deepseek-chat", "vision": "gpt-4o"}
+
+# Built-in prompt templates of each judge role; a judge on one of them follows the protocol's
+# prompt and request settings (``Protocol.text_judge`` / ``vision_judge``), a custom one does not.
+BUILTIN_PROMPTS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "text-legacy"),
+    "vision": ("vision", "vision-legacy"),
+}
+
+
+def protocol_requests(role: str, protocol: Protocol | str) -> dict[str, object]:
+    """The prompt and request settings a protocol uses for a judge of ``role``
+    (:class:`unifybench.protocols.JudgeRequests`, as ``JudgeConfig`` fields)."""
+    from unifybench.protocols import resolve_protocol
+
+    return resolve_protocol(protocol).judge_requests(role).settings()
 
 
 def default_cache_dir() -> Path:
@@ -49,13 +73,18 @@ class JudgeConfig:
     ``min(backoff_max, backoff_base * 2**k)`` times a jitter factor in [0.5, 1]; a ``Retry-After``
     header replaces the computed delay (capped at ``retry_after_max``). ``cache_dir=None`` means
     :func:`default_cache_dir`; ``use_cache=False`` disables the cache.
+
+    ``temperature``, ``max_tokens`` and ``stream`` are sent only when not None (None leaves them
+    to the provider, as the published text judge did). ``reader`` says how replies are read and
+    whether an unreadable one is re-asked; ``image_encoding`` how images are sent (each protocol
+    names its settings: ``Protocol.text_judge`` / ``Protocol.vision_judge``).
     """
 
     role: Role = "text"
     base_url: str = DEEPSEEK_BASE_URL
     model: str = "deepseek-chat"
     api_key_env: str = "OPENAI_API_KEY"
-    temperature: float = 0.0
+    temperature: float | None = 0.0
     prompt: str = "text"
     concurrency: int = 16
     timeout: float = 60.0
@@ -63,7 +92,10 @@ class JudgeConfig:
     backoff_base: float = 1.0
     backoff_max: float = 30.0
     retry_after_max: float = 120.0
-    max_tokens: int = 16
+    max_tokens: int | None = 16
+    stream: bool | None = None
+    reader: Reader = "strict"
+    image_encoding: ImageEncoding = "as-stored"
     cache_dir: Path | None = None
     use_cache: bool = True
     official: bool = False
@@ -81,8 +113,17 @@ class JudgeConfig:
             problems.append(
                 f"api_key_env must be the NAME of an environment variable, got {self.api_key_env!r}"
             )
-        if not 0.0 <= self.temperature <= 2.0:
-            problems.append(f"temperature must be in [0, 2], got {self.temperature}")
+        if self.temperature is not None and not 0.0 <= self.temperature <= 2.0:
+            problems.append(f"temperature must be in [0, 2] or None, got {self.temperature}")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            problems.append(f"max_tokens must be >= 1 or None, got {self.max_tokens}")
+        if self.reader not in READERS:
+            problems.append(f"reader must be one of {', '.join(READERS)}, got {self.reader!r}")
+        if self.image_encoding not in IMAGE_ENCODINGS:
+            problems.append(
+                f"image_encoding must be one of {', '.join(IMAGE_ENCODINGS)}, "
+                f"got {self.image_encoding!r}"
+            )
         if self.concurrency < 1:
             problems.append(f"concurrency must be >= 1, got {self.concurrency}")
         if self.timeout <= 0:
@@ -107,21 +148,19 @@ class JudgeConfig:
 def text_judge_preset(protocol: Protocol | str = "v2", **overrides: object) -> JudgeConfig:
     """The published text judge: ``deepseek-chat`` at api.deepseek.com, key in ``DEEPSEEK_API_KEY``.
 
-    ``protocol`` (a Protocol or one of UnifyBench's names) picks the prompt (``text_judge_prompt``:
-    legacy's ``text-legacy`` shows the personal system prompt to the judge inside the question,
-    defect 4; v2's ``text``) and the temperature (``judge_temperature``, 0 in both: upstream left
-    it unset, see docs/judges.md). ``overrides`` change any other field.
+    ``protocol`` (a Protocol or one of UnifyBench's names) picks the prompt and request settings
+    (its ``text_judge`` flags): ``legacy``
+    uses ``text-legacy`` (the personal system prompt is shown to the judge inside the question,
+    defect 4) and sends what the published script sent (no temperature, no max_tokens,
+    stream=False), reading replies as it did; ``v2`` uses ``text`` at temperature 0 with a
+    16-token cap and the strict reader. ``overrides`` change any field.
     """
-    from unifybench.protocols import resolve_protocol
-
-    spec = resolve_protocol(protocol)
     cfg: dict[str, object] = {
         "role": "text",
         "base_url": DEEPSEEK_BASE_URL,
         "model": "deepseek-chat",
         "api_key_env": "DEEPSEEK_API_KEY",
-        "temperature": spec.judge_temperature,
-        "prompt": spec.text_judge_prompt,
+        **protocol_requests("text", protocol),
         "official": True,
     }
     cfg.update(overrides)
@@ -131,19 +170,18 @@ def text_judge_preset(protocol: Protocol | str = "v2", **overrides: object) -> J
 def vision_judge_preset(protocol: Protocol | str = "v2", **overrides: object) -> JudgeConfig:
     """The published image judge: ``gpt-4o`` at api.openai.com, key in ``OPENAI_API_KEY``.
 
-    The protocol gives the prompt (``vision_judge_prompt``) and temperature; protocols differ in
-    how many images are judged (see :class:`unifybench.scorers.knowledge.KnowledgeScorer`).
+    Both protocols make one stateless call per image. ``legacy`` sends what the published script
+    sent (temperature 1e-5, max_tokens 2000, the image as JPEG quality 95) with the
+    ``vision-legacy`` prompt and reads replies as it did; ``v2`` uses ``vision`` at temperature
+    0 with a 16-token cap and the strict reader. How many images are judged is the scorer's
+    business (:class:`unifybench.scorers.knowledge.KnowledgeScorer`).
     """
-    from unifybench.protocols import resolve_protocol
-
-    spec = resolve_protocol(protocol)
     cfg: dict[str, object] = {
         "role": "vision",
         "base_url": OPENAI_BASE_URL,
         "model": "gpt-4o",
         "api_key_env": "OPENAI_API_KEY",
-        "temperature": spec.judge_temperature,
-        "prompt": spec.vision_judge_prompt,
+        **protocol_requests("vision", protocol),
         "official": True,
     }
     cfg.update(overrides)

@@ -1,8 +1,9 @@
-"""The OpenAI-compatible judge: stateless, strictly parsed, retried, concurrent and cached.
+"""The OpenAI-compatible judge: stateless, parsed, retried, concurrent and cached.
 
 Every judgement is one fresh chat request (an optional system message and exactly one user
 message); no conversation is ever carried over between items (the published image judge kept one
-growing chat for a whole run, defect 7). ``openai`` is imported only when a request is sent.
+growing chat for a whole run, defect 7). Replies are read by the configured reader (strict, or as
+the published scripts read them). ``openai`` is imported only when a request is sent.
 """
 
 from __future__ import annotations
@@ -27,9 +28,15 @@ from unifybench.errors import ConfigError
 from unifybench.judges.base import JudgeRequest, JudgeResult, render_fields
 from unifybench.judges.cache import JudgeCache, cache_key
 from unifybench.judges.config import JudgeConfig
-from unifybench.judges.parsing import REASK_SUFFIX, ReplyParseError, parse_score
+from unifybench.judges.parsing import (
+    REASK_SUFFIX,
+    ReplyParseError,
+    parse_score,
+    parse_score_legacy_text,
+    parse_score_legacy_vision,
+)
 from unifybench.judges.retry import Backoff, parse_retry_after
-from unifybench.judges.templates import TEXT_PROMPTS, load_template
+from unifybench.judges.templates import load_template
 from unifybench.submission import JudgeInfo
 
 if TYPE_CHECKING:
@@ -57,14 +64,25 @@ class _Reply:
     attempts: int
 
 
-def _image_payload(path: Path) -> tuple[str, str]:
-    """(data URL, sha256 of the bytes sent). PNG/JPEG/WebP/GIF are sent as they are, else as PNG."""
+def _image_payload(path: Path, encoding: str = "as-stored") -> tuple[str, str]:
+    """(data URL, sha256 of the bytes sent).
+
+    ``as-stored``: PNG/JPEG/WebP/GIF are sent as they are, anything else as PNG. ``jpeg-q95``:
+    what the published image judge sent (eval/api.py): RGBA and palette images converted to
+    RGB, every image saved as JPEG quality 95 with Pillow (other modes as they are, so a mode
+    JPEG cannot hold fails, as it did there).
+    """
     from PIL import Image
 
     raw = Path(path).read_bytes()
     with Image.open(io.BytesIO(raw)) as img:
         fmt = img.format or ""
-        if fmt not in _MIME:
+        if encoding == "jpeg-q95":
+            picture = img.convert("RGB") if img.mode in ("RGBA", "P") else img
+            buf = io.BytesIO()
+            picture.save(buf, format="JPEG", quality=95)
+            raw, fmt = buf.getvalue(), "JPEG"
+        elif fmt not in _MIME:
             buf = io.BytesIO()
             img.convert("RGB").save(buf, format="PNG")
             raw, fmt = buf.getvalue(), "PNG"
@@ -72,16 +90,17 @@ def _image_payload(path: Path) -> tuple[str, str]:
     return f"data:{_MIME[fmt]};base64,{base64.b64encode(raw).decode('ascii')}", digest
 
 
-def _format_temperature(t: float) -> str:
-    return f"t{t:g}"
+def _format_temperature(t: float | None) -> str:
+    return "tdefault" if t is None else f"t{t:g}"
 
 
 class OpenAIJudge:
     """A judge behind any OpenAI-compatible ``/v1/chat/completions`` endpoint.
 
     ``identity`` is ``<provider>/<model>@t<temperature>/prompt:<sha256[:12]>``, e.g.
-    ``openai-compatible/deepseek-chat@t0/prompt:3f2a9c...``. ``requests_made`` counts HTTP requests
-    sent by this instance (retries and re-asks included).
+    ``openai-compatible/deepseek-chat@t0/prompt:3f2a9c...`` (``tdefault`` when no temperature is
+    sent). ``requests_made`` counts HTTP requests sent by this instance (retries and re-asks
+    included).
     """
 
     def __init__(self, config: JudgeConfig, *, rng_seed: int | None = None) -> None:
@@ -129,19 +148,21 @@ class OpenAIJudge:
             ) from None
 
     def for_protocol(self, protocol: Protocol | str) -> OpenAIJudge:
-        """This judge with the built-in text prompt the protocol asks for (``text_judge_prompt``).
+        """This judge as ``protocol`` uses it (its ``text_judge`` / ``vision_judge`` flags).
 
-        Only a text judge using a built-in text prompt (``text`` / ``text-legacy``) is switched;
-        custom prompt files and the vision prompt are used under every protocol.
+        A judge on a built-in prompt of its role (``text`` / ``text-legacy``, ``vision`` /
+        ``vision-legacy``) gets the protocol's prompt and request settings (temperature,
+        max_tokens, stream, reader, image encoding). A custom prompt file is kept with its own
+        request settings; only the reader follows the protocol (legacy reads replies as the
+        published scripts did).
         """
-        from unifybench.protocols import resolve_protocol
+        from unifybench.judges.config import BUILTIN_PROMPTS, protocol_requests
 
-        if self.config.role != "text" or self.config.prompt not in TEXT_PROMPTS:
-            return self
-        wanted = resolve_protocol(protocol).text_judge_prompt
-        if wanted == self.config.prompt:
-            return self
-        return OpenAIJudge(self.config.with_(prompt=wanted))
+        wanted = protocol_requests(self.config.role, protocol)
+        if self.config.prompt not in BUILTIN_PROMPTS[self.config.role]:
+            wanted = {"reader": wanted["reader"]}
+        config = self.config.with_(**wanted)
+        return self if config == self.config else OpenAIJudge(config)
 
     # -- rendering -------------------------------------------------------------------------------
     def render(self, request: JudgeRequest) -> _Rendered:
@@ -157,7 +178,7 @@ class OpenAIJudge:
             parts: list[dict[str, Any]] = [{"type": "text", "text": user}]
             key_parts: list[dict[str, Any]] = [{"type": "text", "text": user}]
             for path in request.images:
-                url, digest = _image_payload(path)
+                url, digest = _image_payload(path, self.config.image_encoding)
                 hashes.append(digest)
                 parts.append({"type": "image_url", "image_url": {"url": url}})
                 key_parts.append({"type": "image_url", "image_url": {"sha256": digest}})
@@ -175,6 +196,8 @@ class OpenAIJudge:
             max_tokens=self.config.max_tokens,
             messages=key_messages,
             image_sha256=hashes,
+            reader=self.config.reader,
+            stream=self.config.stream,
         )
         return _Rendered(messages, key_messages, hashes, key)
 
@@ -196,9 +219,9 @@ class OpenAIJudge:
         for i, r in rendered.items():
             hit = cache.get(r.key) if cache is not None else None
             if hit is not None:
-                value, raw, error = hit
+                value, raw, error, extra = hit
                 results[i] = JudgeResult(
-                    requests[i].item_id, value, raw, error, True, 0, self.identity, r.key
+                    requests[i].item_id, value, raw, error, True, 0, self.identity, r.key, extra
                 )
             else:
                 todo.setdefault(r.key, []).append(i)
@@ -220,6 +243,7 @@ class OpenAIJudge:
                             0,
                             self.identity,
                             result.cache_key,
+                            dict(result.extra),
                         )
         assert all(r is not None for r in results)
         return results  # type: ignore[return-value]
@@ -243,13 +267,33 @@ class OpenAIJudge:
         if first.error is not None:  # transport failure: not cached, so a later run retries it
             result.error = first.error
             return result
+        reader = self.config.reader
+        if reader != "strict":
+            legacy = (
+                parse_score_legacy_text if reader == "legacy-text" else parse_score_legacy_vision
+            )
+            result.extra = {"reading": "legacy"}
+            try:
+                result.value = legacy(first.text)
+            except ReplyParseError as exc:
+                result.extra["legacy_unreadable"] = str(exc)
+                result.extra["reading"] = "strict" if reader == "legacy-text" else "none"
+                if reader == "legacy-vision":  # the published script skipped such an image
+                    result.error = f"unreadable reply, skipped as published: {exc}"
+                    self._store(result)
+                    return result
+            else:
+                self._store(result)
+                return result
+        # strict reading; the legacy text reader comes here only where the published script
+        # would have crashed (no published number exists): the strict reading, with one re-ask
         try:
             result.value = parse_score(first.text)
         except ReplyParseError as exc:
             second = self._request(_with_reask(rendered.messages))
             result.attempts += second.attempts
-            result.extra = {"reasked": True, "first_reply": first.text}
-            if second.error is not None:
+            result.extra.update({"reasked": True, "first_reply": first.text})
+            if second.error is not None:  # not cached: a later run asks again
                 result.error = f"{exc}; the re-ask failed: {second.error}"
                 return result
             result.raw = second.text
@@ -261,9 +305,18 @@ class OpenAIJudge:
         return result
 
     def _store(self, result: JudgeResult) -> None:
+        """Cache what the judgement produced (value, replies, error and reading flags), so a
+        later run that finds it reads it exactly as this one did."""
         cache = self._get_cache()
         if cache is not None:
-            cache.put(result.cache_key, result.value, result.raw, result.error, self.identity)
+            cache.put(
+                result.cache_key,
+                result.value,
+                result.raw,
+                result.error,
+                self.identity,
+                result.extra,
+            )
 
     def _request(self, messages: list[dict[str, Any]]) -> _Reply:
         """One chat completion with the retry policy of :mod:`unifybench.judges.retry`."""
@@ -278,12 +331,7 @@ class OpenAIJudge:
                 self.requests_made += 1
             retry_after: float | None = None
             try:
-                resp = client.chat.completions.create(
-                    model=self.config.model,
-                    messages=messages,
-                    temperature=self.config.temperature,
-                    max_tokens=self.config.max_tokens,
-                )
+                resp = client.chat.completions.create(**self.request_body(messages))
                 if isinstance(resp, str) or not getattr(resp, "choices", None):
                     last = "malformed response: no choices"
                 else:
@@ -314,6 +362,16 @@ class OpenAIJudge:
                 )
                 time.sleep(delay)
         return _Reply(None, f"gave up after {attempts} attempt(s): {last}", attempts)
+
+    def request_body(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """The chat-completion arguments sent: model and messages, plus temperature, max_tokens
+        and stream where configured (None sends nothing: the provider's default applies)."""
+        body: dict[str, Any] = {"model": self.config.model, "messages": messages}
+        for name in ("temperature", "max_tokens", "stream"):
+            value = getattr(self.config, name)
+            if value is not None:
+                body[name] = value
+        return body
 
     def _scrub(self, text: str) -> str:
         """Remove the API key from any text that may end up in a result or a log."""

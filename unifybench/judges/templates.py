@@ -1,9 +1,13 @@
 """Judge prompt templates: versioned text files whose sha256 goes into every judge result.
 
-A template file has a ``[user]`` section and an optional ``[system]`` section before it. Fields are
-``$name`` placeholders (:class:`string.Template` syntax, so braces and other punctuation in answers
-need no escaping; a literal dollar sign is ``$$``). Built-in templates live next to this module in
-``prompts/``; a user may pass the path of their own file instead of a built-in name.
+A template file has a ``[user]`` section and an optional ``[system]`` section before it (each
+section's text is stripped of surrounding whitespace). Fields are ``$name`` placeholders
+(:class:`string.Template` syntax, so braces and other punctuation in answers need no escaping; a
+literal dollar sign is ``$$``). Built-in templates live next to this module in ``prompts/``; a
+user may pass the path of their own file instead of a built-in name.
+
+A ``.json`` template file holds ``{"system": str | null, "user": str}`` and is used verbatim,
+whitespace included, for prompts that must match another program's text byte for byte.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ BUILTIN_TEMPLATES: dict[str, tuple[str, ...]] = {
     "text": ("question", "gold", "prediction"),
     "text-legacy": ("system_prompt", "question", "gold", "prediction"),
     "vision": ("concept", "info", "extra_info", "prompt"),
+    # the legacy vision fields: extra_info is the published join, ending in its own line break
+    "vision-legacy": ("concept", "info", "extra_info", "prompt"),
 }
-# The built-in templates for free-text answers (a protocol picks one: text_judge_prompt).
-TEXT_PROMPTS: tuple[str, ...] = tuple(n for n, f in BUILTIN_TEMPLATES.items() if "gold" in f)
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,29 @@ class PromptTemplate:
         return system, string.Template(self.user).substitute(values)
 
 
+def parse_json_template(name: str, raw: bytes, source: str = "") -> PromptTemplate:
+    """Parse a verbatim ``.json`` template: ``{"system": str | null, "user": str}``."""
+    import json
+
+    where = source or name
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{where}: judge prompt template is not UTF-8 JSON ({exc})") from None
+    if not isinstance(data, dict) or set(data) - {"system", "user"}:
+        raise ConfigError(f'{where}: expected a JSON object with keys "system" and "user"')
+    system, user = data.get("system"), data.get("user")
+    if not isinstance(user, str) or not (system is None or isinstance(system, str)):
+        raise ConfigError(f'{where}: "user" must be a string and "system" a string or null')
+    return PromptTemplate(
+        name=name, system=system, user=user, sha256=hashlib.sha256(raw).hexdigest()
+    )
+
+
 def parse_template(name: str, raw: bytes, source: str = "") -> PromptTemplate:
     """Parse the bytes of a template file (see the module docstring for the format)."""
+    if source.endswith(".json"):
+        return parse_json_template(name, raw, source)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -97,7 +122,8 @@ def parse_template(name: str, raw: bytes, source: str = "") -> PromptTemplate:
 
 
 def load_template(name_or_path: str | Path) -> PromptTemplate:
-    """A built-in template by name (``text``, ``text-legacy``, ``vision``) or a template file."""
+    """A built-in template by name (``text``, ``text-legacy``, ``vision``, ``vision-legacy``) or a
+    template file (``.json``: verbatim; otherwise the section format)."""
     key = str(name_or_path)
     if key in BUILTIN_TEMPLATES:
         path = PROMPTS_DIR / f"{key}.txt"

@@ -38,7 +38,7 @@ from unifybench.runner.provenance import (
 )
 from unifybench.runner.score import load_scoring, record_to_score
 from unifybench.runner.seeds import item_seed
-from unifybench.scorers.base import POOL_WEIGHT, Score, nanmean
+from unifybench.scorers.base import POOL_WEIGHT, Score, nanmean, split_per_type
 from unifybench.submission import (
     BenchmarkInfo,
     JudgeInfo,
@@ -253,8 +253,9 @@ def _task_metrics(
     # The scorer's main metric first (e.g. rec: weight), then the rest in the scorer's order.
     names = list(dict.fromkeys([main_metric, *(k for v in per_concept.values() for k in v)]))
     allowed = reported_metrics(task) | {main_metric}
-    metric_names = [m for m in names if m in allowed]
-    side_names = [m for m in names if m not in allowed]
+    # a per-type form of a reported metric (accuracy[vqa_choice]) is reported too
+    metric_names = [m for m in names if split_per_type(m)[0] in allowed]
+    side_names = [m for m in names if split_per_type(m)[0] not in allowed]
 
     extra: dict[str, float | int | str | None] = {
         "n_unscored": n_unscored,

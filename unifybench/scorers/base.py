@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from unifybench.data.records import Concept, GenerationPrompt, UnderstandingItem
 
+# names of per-type results (``accuracy[vqa_choice]``), defined with the metric specs
+from unifybench.metrics import per_type_metric, split_per_type  # noqa: F401
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -109,3 +112,20 @@ class SpecScorer:
     def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
         """One concept's metric values from its item scores (the spec's aggregate function)."""
         return self.spec.aggregate(scores, self.protocol, self.metric)
+
+
+def gold_answer(item: Any, protocol: EvalProtocol) -> str:
+    """The gold answer a scorer compares with: as the test data wrote it when the protocol's
+    ``gold_as_written`` flag says so (the published scorer), else the loader's stripped text."""
+    return item.legacy_answer if protocol.gold_as_written else item.answer
+
+
+def question_text(item: Any, protocol: EvalProtocol) -> str:
+    """The question shown to a judge: as the published script built it under ``gold_as_written``
+    (``<image>\\n`` removed, nothing stripped), else the loader's cleaned question."""
+    return item.legacy_question if protocol.gold_as_written else item.question
+
+
+def is_positive(item: Any, protocol: EvalProtocol) -> bool:
+    """A recognition item is positive unless its gold (as the protocol reads it) is "No."."""
+    return item.legacy_positive if protocol.gold_as_written else item.is_positive

@@ -17,11 +17,13 @@ from itertools import pairwise
 from typing import Any
 
 from unifybench.protocols import Protocol
-from unifybench.scorers.base import Score, ScoringInput, SpecScorer
+from unifybench.scorers.base import Score, ScoringInput, SpecScorer, gold_answer
 from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
 BLEU_WEIGHTS: tuple[float, float] = (0.7, 0.3)
 SMOOTHING_EPSILON = 0.1  # nltk SmoothingFunction().method1 default
+# @2: the gold answer as written (flag gold_as_written; the loader strips it, @1 used the stripped)
+GOLD_AS_WRITTEN_VERSION = 2
 
 
 def _clipped_matches(hyp: Counter, ref: Counter) -> int:
@@ -73,9 +75,10 @@ def bleu_char(prediction: str, reference: str) -> float:
 class BleuScorer(SpecScorer):
     """Character BLEU of the answer against the gold answer, for free-text answers.
 
-    Identical under every protocol (the published formula has no defect of its own), so one
-    implementation serves all; the protocol is kept in the id so results say which run they
-    belong to.
+    The formula is the same under every protocol (the published one has no defect of its own).
+    With the protocol flag ``gold_as_written`` (legacy) the gold answer is read as written, as the
+    published script did (a gold with surrounding whitespace is compared with that whitespace;
+    since ``@2``); otherwise the stripped gold.
     """
 
     def __init__(self, protocol: Protocol | str = "legacy", **kw: Any) -> None:
@@ -86,7 +89,7 @@ class BleuScorer(SpecScorer):
         out = []
         for inp in inputs:
             pred = inp.text or ""
-            gold = inp.item.answer  # type: ignore[union-attr]
+            gold = gold_answer(inp.item, self.protocol)
             out.append(Score(value=bleu_char(pred, gold), answer=pred))
         return out
 
@@ -100,9 +103,12 @@ def _build(
 BLEU = ScorerSpec(
     name="bleu",
     metrics=("bleu",),
-    card="character BLEU, 1-2-grams weights 0.7/0.3, method1 smoothing (nltk-equal); the same "
-    "formula under every protocol (no defect to fix)",
+    card=lambda p: (
+        "character BLEU, 1-2-grams weights 0.7/0.3, method1 smoothing (nltk-equal)"
+        + (", gold as written" if p.gold_as_written else "")
+    ),
     implementation="char-1-2",
+    version=lambda p: GOLD_AS_WRITTEN_VERSION if p.gold_as_written else 1,
     build=_build,
     scorer_class="unifybench.scorers.bleu:BleuScorer",
     reference="arctanxarc/UniCTokens eval/eval_p_mmu.py (nltk sentence_bleu over characters)",

@@ -3,32 +3,38 @@
 Metric ``judge`` when an OpenAI-compatible judge grades (the published protocol uses deepseek-chat),
 ``judge_minilm`` for the offline MiniLM approximation; the two are never ranked together. Every
 Score carries the judge identity and prompt hash in its metadata, and unscorable items are NaN with
-the reason recorded. Protocol flags read here: ``text_judge_prompt`` (through the judge),
-``judge_sees_system_prompt`` and ``judge_reading``.
+the reason recorded. Protocol flags read here: ``text_judge`` (the judge's prompt, request settings
+and reader, through ``judge.for_protocol``), ``judge_sees_system_prompt`` and ``gold_as_written``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from unifybench.errors import ConfigError, ScorerUnavailable
 from unifybench.judges.base import Judge, JudgeRequest, JudgeResult
-from unifybench.judges.parsing import ReplyParseError, parse_score_legacy_text
 from unifybench.protocols import Protocol
-from unifybench.scorers.base import Score, ScoringInput, SpecScorer
+from unifybench.scorers.base import Score, ScoringInput, SpecScorer, gold_answer, question_text
 from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
 VERSION = 1
-# published readings of an OpenAI-compatible judge's reply follow the published scripts since @2
-LEGACY_READING_VERSION = 2
+# published-reading judge scorer versions: @2 read replies as the published script; @3 sends what
+# it sent (no temperature, no max_tokens, stream=False), reads the question and gold as written,
+# and keeps the reading in the judge cache so a re-score reproduces the first scoring
+LEGACY_VERSION = 3
 
 
-def reading_version(protocol: Protocol) -> int:
-    """Scorer id version of a judge scorer that reads replies: @2 for the published reading."""
-    return LEGACY_READING_VERSION if protocol.judge_reading == "published" else VERSION
+def reading_version(role: str) -> Any:
+    """The id version of a judge scorer of ``role``: @3 when the protocol's judge of that role
+    reads replies as the published scripts did, else @1."""
+
+    def version(protocol: Protocol) -> int:
+        return LEGACY_VERSION if protocol.judge_requests(role).reader != "strict" else VERSION
+
+    return version
 
 
 def judge_implementation(judge: Any) -> str:
@@ -38,21 +44,10 @@ def judge_implementation(judge: Any) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 
-def legacy_reading(result: JudgeResult, parser: Callable[[str | None], float]) -> tuple[float, str]:
-    """(value, "") read from the judge's *first* reply by a published parser, or (NaN, why).
-
-    The published scripts sent each question once and read the reply with their own rule; the
-    strict reader here re-asks once on an unreadable reply, so legacy scorers re-read the first
-    reply (``extra["first_reply"]`` when a re-ask happened, else ``raw``). A result served from
-    the cache keeps only the last reply. No reply at all (transport failure): (NaN, error).
-    """
-    if result.raw is None:
-        return math.nan, result.error or "no reply"
-    first = result.extra.get("first_reply", result.raw)
-    try:
-        return parser(first if isinstance(first, str) else None), ""
-    except ReplyParseError as exc:
-        return math.nan, str(exc)
+def for_protocol(judge: Any, protocol: Protocol) -> Any:
+    """The judge as ``protocol`` uses it (``judge.for_protocol``), or the judge itself."""
+    switch = getattr(judge, "for_protocol", None)
+    return switch(protocol) if callable(switch) else judge
 
 
 def result_metadata(result: JudgeResult, judge: Any) -> dict[str, Any]:
@@ -76,10 +71,11 @@ def result_metadata(result: JudgeResult, judge: Any) -> dict[str, Any]:
 class TextJudgeScorer(SpecScorer):
     """Judge free-text answers against their gold answers.
 
-    Protocol flags: the judge is switched to the protocol's ``text_judge_prompt`` when it uses a
-    built-in text prompt; ``judge_sees_system_prompt`` shows the judge the personal system prompt
-    inside the question when the scoring input carries one (defect 4); ``judge_reading``
-    "published" reads the first reply as the published script did. ``self.judge`` is the judge
+    Protocol flags: ``judge_sees_system_prompt`` shows the judge the personal system prompt
+    inside the question when the scoring input carries one (``ScoringInput.system_prompt``;
+    defect 4); ``gold_as_written`` gives question and gold as the test data wrote them; the judge
+    is switched to the protocol's ``text_judge`` settings (``judge.for_protocol``: on a built-in
+    prompt the protocol's template and request; always its reader). ``self.judge`` is the judge
     actually used: record ``self.judge.info()``.
     """
 
@@ -91,8 +87,7 @@ class TextJudgeScorer(SpecScorer):
         protocol = resolve_protocol(protocol)
         if getattr(getattr(judge, "config", None), "role", "text") != "text":
             raise ConfigError(f"the text judge scorer needs a text judge; got {judge.identity}")
-        switch = getattr(judge, "for_protocol", None)
-        self.judge: Judge = switch(protocol) if callable(switch) else judge
+        self.judge: Judge = for_protocol(judge, protocol)
         metric = getattr(self.judge, "metric", "judge")
         specs = {s.judge_metric: s for s in SCORERS}
         if metric not in specs:
@@ -102,8 +97,6 @@ class TextJudgeScorer(SpecScorer):
         self.spec = specs[metric]
         super().__init__(protocol, tasks=tasks, implementation=judge_implementation(self.judge))
         self.metric = metric
-        # The published reading applies to judges that reply in words, not to MiniLM.
-        self.published_reading = protocol.judge_reading == "published" and self.spec is TEXT_JUDGE
 
     def check_ready(self) -> None:
         """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
@@ -120,6 +113,9 @@ class TextJudgeScorer(SpecScorer):
         }
         if self.protocol.judge_sees_system_prompt:
             fields["system_prompt"] = inp.system_prompt or ""
+        if self.protocol.gold_as_written and hasattr(item, "legacy_answer"):
+            fields["question"] = question_text(item, self.protocol)  # as the published script
+            fields["gold"] = gold_answer(item, self.protocol)  # built them
         return JudgeRequest(item_id=item.id, fields=fields)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
@@ -139,32 +135,28 @@ class TextJudgeScorer(SpecScorer):
                 missing = {"error": "no prediction"}
                 scores.append(Score(math.nan, explanation="no prediction", metadata=missing))
                 continue
-            value, explanation = result.value, result.error or ""
-            metadata = result_metadata(result, self.judge)
-            if self.published_reading and result.raw is not None:
-                value, explanation = self._legacy_value(result, metadata)
             scores.append(
                 Score(
-                    value=value,
+                    value=result.value,
                     answer=result.raw,
-                    explanation=explanation,
-                    metadata=metadata,
+                    explanation=self._explanation(result),
+                    metadata=result_metadata(result, self.judge),
                 )
             )
         return scores
 
     @staticmethod
-    def _legacy_value(result: JudgeResult, metadata: dict[str, Any]) -> tuple[float, str]:
-        """The published reading of the first reply (text after the last "Score::", a float in
-        [0, 1], so 0.7 counts as 0.7). Where the published script would have crashed, the strict
-        reading (after one re-ask) is kept and ``metadata["legacy_unreadable"]`` says why."""
-        value, why = legacy_reading(result, parse_score_legacy_text)
-        if not why:
-            metadata["reading"] = "legacy"
-            return value, ""
-        metadata["legacy_unreadable"] = why
-        note = f"published script would have crashed on this reply ({why}); strict reading kept"
-        return result.value, "; ".join(x for x in (result.error, note) if x)
+    def _explanation(result: JudgeResult) -> str:
+        """Why an item is unscored, and where the published reading failed (the published
+        script crashed on such a reply: no published number exists; the strict reading, after
+        one re-ask, is kept and ``metadata["legacy_unreadable"]`` says why)."""
+        why = result.extra.get("legacy_unreadable")
+        note = (
+            f"published script would have crashed on this reply ({why}); strict reading kept"
+            if why and result.extra.get("reading") == "strict"
+            else ""
+        )
+        return "; ".join(x for x in (result.error, note) if x)
 
 
 def _build_text_judge(
@@ -188,15 +180,21 @@ def _build_offline_text_judge(
     return TextJudgeScorer(judge, protocol, tasks=tasks)
 
 
+def _text_judge_card(protocol: Protocol) -> str:
+    card = "text judge (official preset deepseek-chat) grades 0/0.5/1"
+    if protocol.judge_sees_system_prompt:
+        card += "; legacy prompt shows the personal system prompt"
+    if protocol.text_judge.reader != "strict":
+        card += "; the published request and reply reading, question and gold as written"
+    return card
+
+
 TEXT_JUDGE = ScorerSpec(
     name="judge",
     metrics=("judge",),
-    card=lambda p: (
-        "text judge (official preset deepseek-chat) grades 0/0.5/1"
-        + ("; legacy prompt shows the personal system prompt" if p.judge_sees_system_prompt else "")
-    ),
+    card=_text_judge_card,
     implementation="deepseek-chat",
-    version=reading_version,
+    version=reading_version("text"),
     build=_build_text_judge,
     judge_role="text",
     judge_metric="judge",

@@ -7,7 +7,9 @@ global seed and the item id, so resuming or sharding changes nothing); v2 judges
 is a separate stateless call (the published script kept one chat for the whole run, defect 7).
 Item value = mean over its judged images; the concept value (aggregate) = mean over conditions;
 unscorable images are NaN, counted and skipped, never a division by zero. Other flags read here:
-``knowledge_facts_joiner`` and ``judge_reading``.
+``vision_judge`` (request settings and reader, through ``judge.for_protocol``: legacy sends the
+published request, temperature 1e-5, max_tokens 2000, JPEG q95 images, and reads replies as
+published), ``knowledge_facts_joiner`` and ``knowledge_duplicate_conditions``.
 """
 
 from __future__ import annotations
@@ -19,13 +21,27 @@ from collections.abc import Iterable, Sequence
 
 from unifybench.errors import ConfigError, ScorerUnavailable
 from unifybench.judges.base import Judge, JudgeRequest, JudgeResult
-from unifybench.judges.parsing import parse_score_legacy_vision
 from unifybench.protocols import Protocol
 from unifybench.scorers.base import Score, ScoringInput, SpecScorer, nanmean
-from unifybench.scorers.judged import judge_implementation, legacy_reading, reading_version
+from unifybench.scorers.judged import for_protocol, judge_implementation, reading_version
 from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
+# The id version follows the vision judge's reader (judged.reading_version): @2 read replies as
+# the published script; @3 sends what it sent (temperature 1e-5, max_tokens 2000, JPEG q95),
+# joins extra_info exactly as it did, counts a condition listed twice once (the later one), and
+# keeps the reading in the judge cache.
 LEGACY_IMAGES_PER_CONDITION = 4  # what the published script judged
+
+
+def published_extra_info(extra_info: Sequence[str] | str) -> str:
+    """``extra_info`` as the published image judge wrote it into its prompt.
+
+    eval/4o_judge_t2i.py appends every entry followed by a space, the last one by a line break,
+    without stripping or dropping empty entries; a string is iterated, so its characters are
+    joined one by one. Nothing at all (no line break either) when there is no entry.
+    """
+    entries = list(extra_info)
+    return " ".join(entries) + "\n" if entries else ""
 
 
 def item_seed(seed: int, item_id: str) -> int:
@@ -58,12 +74,15 @@ class KnowledgeScorer(SpecScorer):
         *,
         tasks: Iterable[str] | None = None,
     ) -> None:
+        from unifybench.protocols import resolve_protocol
+
+        protocol = resolve_protocol(protocol)
         config = getattr(judge, "config", None)
         if getattr(config, "role", None) != "vision":
             raise ConfigError(
                 f"the knowledge scorer needs a vision judge (role 'vision'); got {judge.identity}"
             )
-        self.judge = judge
+        self.judge = for_protocol(judge, protocol)  # the protocol's request settings and reader
         self.seed = seed
         super().__init__(
             protocol, tasks=tasks, implementation=f"{judge_implementation(judge)}-image"
@@ -72,6 +91,30 @@ class KnowledgeScorer(SpecScorer):
     def check_ready(self) -> None:
         """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
         self.judge.check_ready()
+
+    @staticmethod
+    def request_fields(inp: ScoringInput, protocol: Protocol | str) -> dict[str, str]:
+        """The prompt fields of one condition: concept token, info, extra_info and prompt.
+
+        ``knowledge_facts_joiner`` "published" (legacy): ``extra_info`` is info.json's value joined
+        exactly as eval/4o_judge_t2i.py joined it (:func:`published_extra_info`; a profile without
+        it reads as an empty list); "lines" (v2): one cleaned sentence per line, "(none)" when
+        there is none.
+        """
+        from unifybench.protocols import resolve_protocol
+
+        concept = inp.concept
+        if resolve_protocol(protocol).knowledge_facts_joiner == "published":
+            raw = getattr(concept, "extra_info_raw", None)
+            extra = published_extra_info(concept.extra_info if raw is None else raw)
+        else:
+            extra = "\n".join(concept.extra_info) or "(none)"
+        return {
+            "concept": concept.token,
+            "info": concept.info,
+            "extra_info": extra,
+            "prompt": getattr(inp.item, "prompt", ""),
+        }
 
     def selected(self, inp: ScoringInput) -> list[int]:
         """Indices of the input's images that are judged under this protocol."""
@@ -86,18 +129,7 @@ class KnowledgeScorer(SpecScorer):
         for pos, inp in enumerate(inputs):
             if inp.item.task not in self.tasks:
                 raise ConfigError(f"{self.id} scores {sorted(self.tasks)}, not {inp.item.task!r}")
-            concept = inp.concept
-            fields = {
-                "concept": concept.token,
-                "info": concept.info,
-                # "spaces": joined as eval/4o_judge_t2i.py builds them (legacy)
-                "extra_info": (
-                    " ".join(concept.extra_info)
-                    if self.protocol.knowledge_facts_joiner == "spaces"
-                    else "\n".join(concept.extra_info) or "(none)"
-                ),
-                "prompt": getattr(inp.item, "prompt", ""),
-            }
+            fields = self.request_fields(inp, self.protocol)
             for idx in self.selected(inp):
                 plan.append((pos, idx))
                 requests.append(
@@ -147,6 +179,8 @@ class KnowledgeScorer(SpecScorer):
                         "prompt_hash": info.prompt_hash,
                         "protocol": self.protocol.name,
                         "seed": self.seed,
+                        "condition": getattr(inp.item, "prompt", ""),
+                        "index": getattr(inp.item, "index", pos),
                         "n_images": len(inp.images),
                         "n_judged": len(judged),
                         "n_unscored": unscored,
@@ -156,18 +190,34 @@ class KnowledgeScorer(SpecScorer):
             )
         return scores
 
-    def _reading(self, result: JudgeResult) -> tuple[float, str | None]:
-        """(value, error) of one judged image under the protocol.
+    @staticmethod
+    def _reading(result: JudgeResult) -> tuple[float, str | None]:
+        """(value, error) of one judged image, as the judge's reader read it.
 
-        ``judge_reading`` "published": the published reading of the first reply, the whole
-        stripped reply as a float with no range check; a reply it cannot read leaves the image
-        unscored (the published script skipped it), even when the strict re-ask got a grade.
-        "strict": the strict reading.
+        legacy (reader ``legacy-vision``): the whole stripped reply as a float with no range
+        check; a reply it cannot read leaves the image unscored, not re-asked (the published
+        script skipped it). v2: the strict reading with one re-ask.
         """
-        if self.protocol.judge_reading != "published" or result.raw is None:
-            return result.value, result.error
-        value, why = legacy_reading(result, parse_score_legacy_vision)
-        return value, (why or None)
+        return result.value, result.error
+
+
+def aggregate_knowledge(
+    scores: Sequence[Score], protocol: Protocol, metric: str
+) -> dict[str, float]:
+    """``{"judge": mean over conditions}`` of one concept (unscored conditions skipped).
+
+    ``knowledge_duplicate_conditions`` "last" (legacy): a condition listed more than once counts
+    once, with its last occurrence (the published script keyed its results by the condition's
+    text, so the later judgement replaced the earlier one); scores of runs made before conditions
+    were recorded count each, as they did.
+    """
+    if protocol.knowledge_duplicate_conditions == "last" and all(
+        "condition" in s.metadata for s in scores
+    ):
+        ordered = sorted(scores, key=lambda s: s.metadata.get("index", 0))
+        last = {s.metadata["condition"]: s.value for s in ordered}
+        return {metric: nanmean(list(last.values()))}
+    return {metric: nanmean([s.value for s in scores])}
 
 
 def _build(
@@ -179,22 +229,27 @@ def _build(
     return KnowledgeScorer(judge, protocol, seed=context.seed, tasks=tasks)
 
 
+def _card(protocol: Protocol) -> str:
+    k = protocol.judged_images_per_condition
+    card = (
+        "vision judge (official preset gpt-4o) grades 0/0.5/1 whether an image shows the "
+        "concept's knowledge; "
+        + ("all images" if k is None else f"{k} seeded images per condition")
+    )
+    if protocol.vision_judge.reader != "strict":
+        card += "; the published request, reply reading and facts"
+    return card
+
+
 VISION_JUDGE = ScorerSpec(
     name="judge_image",
     family="judge",
     metrics=("judge",),
-    card=lambda p: (
-        "vision judge (official preset gpt-4o) grades 0/0.5/1 whether an image shows "
-        "the concept's knowledge; "
-        + (
-            "all images"
-            if p.judged_images_per_condition is None
-            else f"{p.judged_images_per_condition} seeded images per condition"
-        )
-    ),
+    card=_card,
     implementation="gpt-4o-image",
-    version=reading_version,
+    version=reading_version("vision"),
     build=_build,
+    aggregate=aggregate_knowledge,
     judge_role="vision",
     judge_metric="judge",
     scorer_class="unifybench.scorers.knowledge:KnowledgeScorer",

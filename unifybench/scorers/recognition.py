@@ -2,8 +2,9 @@
 
 Two readers of the answer, chosen by the protocol flag ``yes_no_reader``:
 
-- ``substring`` (``rec/substring/legacy@1``), exactly the published rule: for a positive item
-  (gold not "No.") the answer is correct iff its lower-cased text contains the substring "yes";
+- ``substring`` (``rec/substring/legacy@2``), exactly the published rule: for a positive item
+  (gold, as written with the flag ``gold_as_written``, not exactly "No.") the answer is correct
+  iff its lower-cased text contains the substring "yes";
   for a negative item iff it contains the substring "no". So "I don't know", "not", "cannot",
   "nothing" all count as *no*; an answer containing both ("yes, ... no hat") is correct whatever
   the gold; an answer containing neither is wrong.
@@ -28,7 +29,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from unifybench.protocols import Protocol
-from unifybench.scorers.base import Score, ScoringInput, SpecScorer, nanmean
+from unifybench.scorers.base import (
+    Score,
+    ScoringInput,
+    SpecScorer,
+    gold_answer,
+    is_positive,
+    nanmean,
+    per_type_metric,
+)
 from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
 YES_WORDS = frozenset({"yes", "yeah", "yep"})
@@ -99,7 +108,7 @@ class RecognitionScorer(SpecScorer):
         out = []
         for inp in inputs:
             answer = inp.text or ""
-            positive = inp.item.is_positive  # type: ignore[union-attr]
+            positive = is_positive(inp.item, self.protocol)
             tag = self.protocol.id_tag
             if self.protocol.yes_no_reader == "substring":
                 correct = legacy_rec_correct(answer, positive)
@@ -157,23 +166,49 @@ def choice_correct_v2(answer: str, gold: str) -> bool:
 
 
 class ChoiceScorer(SpecScorer):
-    """Multiple choice accuracy: published substring match or normalised whole-word match."""
+    """Multiple choice accuracy: published substring match or normalised whole-word match.
+
+    With the protocol flag ``choice_per_type`` (legacy) it also reports the accuracy of each item
+    type (``accuracy[vqa_choice]``, ...): the published script scores every ``type`` containing
+    "choice" separately and reports one number per type; ``accuracy`` is the pooled figure.
+    """
 
     def __init__(self, protocol: Protocol | str = "legacy", **kw: Any) -> None:
         super().__init__(protocol, **kw)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
-        """1.0 if the answer picks the gold option, else 0.0."""
+        """1.0 if the answer picks the gold option, else 0.0; with ``choice_per_type`` the item's
+        type is recorded in the metadata (for the per-type accuracies)."""
         out = []
         for inp in inputs:
             answer = inp.text or ""
-            gold = inp.item.answer  # type: ignore[union-attr]
+            item = inp.item
+            meta: dict[str, Any] = {}
+            if self.protocol.choice_per_type:
+                meta["type"] = item.legacy_type  # type: ignore[union-attr]
+            gold = gold_answer(item, self.protocol)
             if self.protocol.choice_match == "substring":
                 correct = gold in answer  # case-sensitive, raw substring, as published
             else:
                 correct = choice_correct_v2(answer, gold)
-            out.append(Score(value=1.0 if correct else 0.0, answer=answer))
+            out.append(Score(value=1.0 if correct else 0.0, answer=answer, metadata=meta))
         return out
+
+
+def aggregate_choice(scores: Sequence[Score], protocol: Protocol, metric: str) -> dict[str, float]:
+    """Mean correctness over the concept's choice items; with ``choice_per_type`` also one mean
+    per item type, for the scores that recorded their type (scores of runs made before types were
+    recorded give the pooled accuracy only, as they did)."""
+    out = {metric: nanmean([s.value for s in scores])}
+    if protocol.choice_per_type:
+        by_type: dict[str, list[float]] = {}
+        for s in scores:
+            kind = s.metadata.get("type")
+            if kind:
+                by_type.setdefault(str(kind), []).append(s.value)
+        for kind in sorted(by_type):
+            out[per_type_metric(metric, kind)] = nanmean(by_type[kind])
+    return out
 
 
 def _build_rec(
@@ -188,6 +223,17 @@ def _build_choice(
     return ChoiceScorer(protocol, tasks=tasks)
 
 
+# @2 of the published readers: the gold answer as written (flag gold_as_written) and, for choice,
+# one accuracy per item type (flag choice_per_type); @1 stripped the gold and pooled the types.
+def _rec_version(protocol: Protocol) -> int:
+    return 2 if protocol.yes_no_reader == "substring" and protocol.gold_as_written else 1
+
+
+def _choice_version(protocol: Protocol) -> int:
+    published = protocol.gold_as_written or protocol.choice_per_type
+    return 2 if protocol.choice_match == "substring" and published else 1
+
+
 REC = ScorerSpec(
     name="recognition",
     family="rec",
@@ -198,9 +244,11 @@ REC = ScorerSpec(
             if p.yes_no_reader == "substring"
             else "yes/no recognition, first yes/no word decides, none = wrong"
         )
+        + (", gold as written" if p.gold_as_written else "")
         + "; weight, recall, no_recall, accuracy"
     ),
     implementation=lambda p: p.yes_no_reader,
+    version=_rec_version,
     build=_build_rec,
     aggregate=aggregate_recognition,
     scorer_class="unifybench.scorers.recognition:RecognitionScorer",
@@ -211,12 +259,25 @@ CHOICE = ScorerSpec(
     family="choice",
     metrics=("accuracy",),
     card=lambda p: (
-        "accuracy: gold is a substring of the answer"
-        if p.choice_match == "substring"
-        else "accuracy: normalised whole-word match of the gold"
+        (
+            "accuracy: gold (as written) is a substring of the answer"
+            if p.choice_match == "substring" and p.gold_as_written
+            else (
+                "accuracy: gold is a substring of the answer"
+                if p.choice_match == "substring"
+                else "accuracy: normalised whole-word match of the gold"
+            )
+        )
+        + (
+            "; one accuracy[<type>] per item type as published, plus the pooled accuracy"
+            if p.choice_per_type
+            else ""
+        )
     ),
     implementation=lambda p: p.choice_match,
+    version=_choice_version,
     build=_build_choice,
+    aggregate=aggregate_choice,
     scorer_class="unifybench.scorers.recognition:ChoiceScorer",
     reference="arctanxarc/UniCTokens eval/eval_p_mmu.py (calculate_score, choice branch)",
 )

@@ -89,7 +89,7 @@ def _check_task(
     bench: Any,
     concepts: dict[str, str],
 ) -> list[Problem]:
-    from unifybench.metrics import find_metric
+    from unifybench.metrics import find_metric, split_per_type
     from unifybench.tasks import find_task, task_names
 
     spec = find_task(task)
@@ -106,14 +106,15 @@ def _check_task(
     out: list[Problem] = []
     for metric, result in metrics.items():
         field = f"results.{task}.{metric}"
-        metric_spec = find_metric(metric)
-        if metric not in spec.metrics or metric_spec is None:
+        metric_spec = find_metric(split_per_type(metric)[0])
+        if not spec.reports(metric) or metric_spec is None:
+            per_type = [f"{m}[<type>]" for m in spec.per_type_metrics]
             out.append(
                 Problem(
                     file,
                     field,
                     f"metric {metric!r} is not a metric of task {task!r}; "
-                    f"expected one of {sorted(spec.metrics)}",
+                    f"expected one of {sorted(spec.metrics) + per_type}",
                 )
             )
             continue

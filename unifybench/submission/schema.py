@@ -11,6 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# names of per-type results (``accuracy[vqa_choice]``), defined with the metric specs
+from unifybench.metrics import per_type_metric, split_per_type  # noqa: F401
+
 SCHEMA_VERSION = 1
 
 

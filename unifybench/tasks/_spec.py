@@ -28,6 +28,9 @@ class TaskSpec:
       alternatives (a spec with ``replaces``); ``scorers_by_protocol`` overrides the list for a
       protocol name. ``judge_role``: the judge its scorers need, if any.
     - ``metrics``: the metrics it reports, in column order; ``headline``: the one that ranks it.
+      ``per_type_metrics``: those that may also be reported per item type, as ``metric[type]``
+      (the published choice scores are one number per type), shown after their column, never
+      ranked.
     - ``group``: the leaderboard group it is shown in; ``order``: its place in listings and plans.
     """
 
@@ -44,6 +47,7 @@ class TaskSpec:
     images_per_item: int = 0
     judge_role: JudgeRole | None = None
     scorers_by_protocol: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    per_type_metrics: tuple[str, ...] = ()
     version: int = 1
 
     def __post_init__(self) -> None:
@@ -62,6 +66,8 @@ class TaskSpec:
             problems.append(f"metrics must not repeat, got {self.metrics}")
         if self.headline not in self.metrics:
             problems.append(f"headline {self.headline!r} is not one of its metrics {self.metrics}")
+        if not set(self.per_type_metrics) <= set(self.metrics):
+            problems.append(f"per_type_metrics {self.per_type_metrics} must be among its metrics")
         if self.judge_role not in (None, "text", "vision"):
             problems.append(f"judge_role must be None, 'text' or 'vision', got {self.judge_role!r}")
         if self.images_per_item < 0:
@@ -83,6 +89,16 @@ class TaskSpec:
     def is_generation(self) -> bool:
         return self.capability == "generation"
 
+    def reports(self, metric: str) -> bool:
+        """Whether a result may carry ``metric``: one of its metrics, or ``metric[type]`` of a
+        per-type metric."""
+        from unifybench.metrics import split_per_type
+
+        base, item_type = split_per_type(metric)
+        if item_type is None:
+            return metric in self.metrics
+        return base in self.per_type_metrics
+
     def scorers_for(self, protocol: str) -> tuple[str, ...]:
         """Scorer spec names for a protocol name (the general list unless overridden)."""
         return tuple(self.scorers_by_protocol.get(protocol, self.scorers))
@@ -99,6 +115,7 @@ class TaskSpec:
             "scorers": list(self.scorers),
             "scorers_by_protocol": {k: list(v) for k, v in self.scorers_by_protocol.items()},
             "metrics": list(self.metrics),
+            "per_type_metrics": list(self.per_type_metrics),
             "headline": self.headline,
             "group": self.group,
             "version": self.version,

@@ -12,6 +12,7 @@ TASK = TaskSpec(
     images_per_item=1,
     scorers=("choice_match",),
     metrics=("accuracy",),
+    per_type_metrics=("accuracy",),  # legacy: one accuracy per item type, as published
     headline="accuracy",
     group="understanding",
     order=40,

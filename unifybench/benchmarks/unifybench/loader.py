@@ -193,11 +193,14 @@ def parse_concept(
         )
         ok = False
     extra = info.get("extra_info", [])
+    raw_extra: tuple[str, ...] | str | None = None
     if isinstance(extra, str):
-        extra = [extra]
+        raw_extra, extra = extra, [extra]
     if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
         problems.error(info_path, "extra_info", "a list of strings (or one string)")
         extra = []
+    elif raw_extra is None and "extra_info" in info:
+        raw_extra = tuple(extra)
     extra = [x.strip() for x in extra if x.strip()]
     num_testing = info.get("num_testing_info")
     if isinstance(num_testing, str) and num_testing.strip().isdigit():
@@ -241,6 +244,7 @@ def parse_concept(
         cropped_images=list_images(train_dir / "cropped"),
         conversation_type=conversation_type,
         num_testing_info=num_testing,
+        extra_info_raw=raw_extra,
     )
 
 
@@ -256,7 +260,8 @@ def task_of_type(kind: Any) -> str | None:
 
 
 def _turns(raw: dict, path: Path, field: str, problems: Problems) -> tuple[str, str] | None:
-    """(question, answer) of an item: the first human turn and the gpt turn after it."""
+    """(question, answer) of an item as written: the first human turn and the gpt turn after
+    it."""
     convs = raw.get("conversations")
     if not isinstance(convs, list):
         problems.error(path, f"{field}.conversations", "a list of {from, value} turns")
@@ -286,7 +291,7 @@ def _turns(raw: dict, path: Path, field: str, problems: Problems) -> tuple[str, 
             "(question, answer) without roles",
         )
         return None
-    return question.replace("<image>", "").strip(), answer.strip()
+    return question, answer
 
 
 def parse_items(
@@ -340,10 +345,13 @@ def parse_items(
                 concept_id=cid,
                 task=task,
                 index=index,
-                question=qa[0],
-                answer=qa[1],
+                question=qa[0].replace("<image>", "").strip(),
+                answer=qa[1].strip(),
                 image=image,
                 source=f"test_data/{cid}.json#{pos}",
+                item_type=raw["type"],
+                question_raw=qa[0],
+                answer_raw=qa[1],
             )
         )
     return tuple(items)
