@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from unifybench.benchmarks.unifybench.loader import load_local
 
 from tests.judges.conftest import KEY_ENV
 from tests.support.reference import (
@@ -30,6 +29,7 @@ from tests.support.reference import (
     worst,
     write_dataset,
 )
+from unifybench.benchmarks.unifybench.loader import load_local
 from unifybench.data.records import Concept, UnderstandingItem
 from unifybench.errors import DataError
 from unifybench.judges import JudgeConfig, OpenAIJudge, text_judge_preset, vision_judge_preset
