@@ -226,17 +226,10 @@ class MAGVITv2(nn.Module):
         self.quantize = LookupFreeQuantizer(self.cfg.z_channels)
 
     def load_published(self, folder) -> None:
-        """Load a ``showlab/magvitv2`` folder; only the fixed quantiser buffers may be absent."""
-        from methods.showo.model import read_state_dict
-        from unifybench.errors import ConfigError
+        """Load a ``showlab/magvitv2`` folder strictly (the quantiser tables are saved too)."""
+        from methods.showo.model import load_strict, read_state_dict
 
-        missing, unexpected = self.load_state_dict(read_state_dict(folder), strict=False)
-        missing = [k for k in missing if k not in ("quantize.embedding", "quantize.power_vals")]
-        if missing or unexpected:
-            raise ConfigError(
-                f"checkpoint in {folder} does not match MAGVIT-v2: "
-                f"missing {missing[:5]}, unexpected {unexpected[:5]}"
-            )
+        load_strict(self, read_state_dict(folder), f"checkpoint in {folder}", "MAGVIT-v2")
 
     @torch.no_grad()
     def get_code(self, pixels: torch.Tensor) -> torch.Tensor:
