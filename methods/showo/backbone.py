@@ -283,11 +283,13 @@ class ShowoBackbone:
         sampled = current
         for step in range(steps):
             logits, _ = self.lm(batch, attn, rows)
-            logits = logits.float()
+            # Guidance is elementwise: taking the image-code columns first gives the same values
+            # as the published order (guide the whole vocabulary, then slice) with less memory.
+            logits = logits[:, img, off : off + codebook].float()
             if g > 0:
                 c, u = logits.chunk(2)
                 logits = (1 + g) * c - g * u
-            probs = logits[:, img, off : off + codebook].softmax(-1)
+            probs = logits.softmax(-1)
             draws = torch.multinomial(probs.reshape(-1, codebook), 1, generator=gen)
             unknown = current < 0
             sampled = torch.where(unknown, draws[:, 0].view(b, n_tok), current)
