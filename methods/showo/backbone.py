@@ -45,6 +45,18 @@ def pick_dtype(dtype: str = "float32") -> torch.dtype:
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
 
 
+def to_uint8(pixels: torch.Tensor):
+    """(B, 3, H, W) decoder output in about [-1, 1] -> (B, H, W, 3) uint8 numpy array.
+
+    As the published scripts save images: ``clamp((x + 1) / 2, 0, 1) * 255`` truncated (numpy
+    ``astype(uint8)``), not rounded.
+    """
+    import numpy as np
+
+    x = torch.clamp((pixels.float() + 1.0) / 2.0, min=0.0, max=1.0) * 255.0
+    return x.permute(0, 2, 3, 1).cpu().numpy().astype(np.uint8)
+
+
 class ShowoBackbone:
     """Tokenizer + ShowoLM + MAGVITv2 on one device, with Show-o's token layout."""
 
@@ -165,12 +177,9 @@ class ShowoBackbone:
         Pixels as the published scripts save them: ``clamp((x + 1) / 2, 0, 1) * 255`` truncated
         to uint8 (not rounded).
         """
-        import numpy as np
         from PIL import Image as PILImage
 
-        x = self.vq.decode_code(codes.to(self.device)).float()
-        x = torch.clamp((x + 1.0) / 2.0, min=0.0, max=1.0) * 255.0
-        arrays = x.permute(0, 2, 3, 1).cpu().numpy().astype(np.uint8)
+        arrays = to_uint8(self.vq.decode_code(codes.to(self.device)))
         return [PILImage.fromarray(a) for a in arrays]
 
     def blank_image(self) -> Image.Image:

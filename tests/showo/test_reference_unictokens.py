@@ -160,3 +160,38 @@ def test_stage_2_to_3_intermediate_predictions_equal_reference(run):
     for step in t["returned"][:-1]:
         assert torch.equal(snaps[step], rec[f"transition/step{step}"]), step
     assert torch.equal(final, rec[f"transition/step{t['returned'][-1]}"])
+
+
+def test_stage_2_to_3_difference_pictures_equal_the_published_script(run):
+    """``stage_2_to_3_v1.py`` run end to end on the stage 2 rows (the first 25 of run0's)."""
+    from methods.unictokens.checkpoint import ConceptWeights
+    from methods.unictokens.tokens import transition_prompt
+    from methods.unictokens.transition import difference_images
+
+    info, rec, method, state = run
+    if "transition_script" not in info:
+        pytest.skip("the stage 2 -> 3 script was run for run0 only")
+    t = info["transition_script"]
+    w = state.weights
+    stage2 = ConceptWeights(w.embed[:25], w.head_weight[:25], w.head_bias[:25])
+    prompt = transition_prompt("<bo>", method.counts, human=False)
+    assert prompt == t["prompt"]
+    bb = method.backbone
+    text = method.model_text(state, prompt)
+    masked = torch.full((1, bb.config.num_vq_tokens), bb.mask_id)
+    ours = bb.t2i_batch([text], masked)[0].tolist()
+    for i in range(t["count"]):
+        ids = rec[f"transition_script/input_ids{i}"][0]
+        assert ours == _to_ours(ids, t["rows"], method.counts.total, bb.text_vocab_size)
+    pictures = difference_images(
+        bb,
+        text,
+        method.rows_for(stage2),
+        count=t["count"],
+        steps=t["steps"],
+        guidance_scale=t["guidance"],
+        end_step=t["end_step"],
+        seed=t["seed"],
+    )
+    got = np.stack([np.asarray(p) for p in pictures])
+    assert np.array_equal(got, rec["transition_script/images"].numpy())
