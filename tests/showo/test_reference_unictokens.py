@@ -67,6 +67,12 @@ def run(request, tmp_path_factory):
     return imported_run(request.param, tmp_path_factory.mktemp(request.param))
 
 
+@pytest.fixture(scope="module")
+def run0(tmp_path_factory):
+    """The 33-row run, where generation and the stage 2 -> 3 script were recorded too."""
+    return imported_run("run0", tmp_path_factory.mktemp("run0-generation"))
+
+
 def _to_ours(ids: torch.Tensor, reference_rows: int, ours: int, text_vocab: int) -> list[int]:
     """Reference ids in this backbone's numbering: it always holds all 33 concept rows, the
     published scripts only the checkpoint's, so image-code ids shift by the difference."""
@@ -116,10 +122,8 @@ def test_eval_pixels_ids_and_greedy_answers_equal_reference(run):
         assert item["flipped"] and answer == item["answer"]
 
 
-def test_generation_codes_and_images_equal_reference(run):
-    info, rec, method, state = run
-    if "generation" not in info:
-        pytest.skip("generation was recorded for run0 only")
+def test_generation_codes_and_images_equal_reference(run0):
+    info, rec, method, state = run0
     bb = method.backbone
     rows = method.rows_for(state.weights)
     for i, gen in enumerate(info["generation"]):
@@ -139,12 +143,10 @@ def test_generation_codes_and_images_equal_reference(run):
         assert np.array_equal(images, rec[f"gen{i}/images"].numpy())
 
 
-def test_stage_2_to_3_intermediate_predictions_equal_reference(run):
+def test_stage_2_to_3_intermediate_predictions_equal_reference(run0):
     from methods.unictokens.tokens import transition_prompt
 
-    info, rec, method, state = run
-    if "transition" not in info:
-        pytest.skip("the transition sampler was recorded for run0 only")
+    info, rec, method, state = run0
     t = info["transition"]
     prompt = transition_prompt("<bo>", method.counts, human=False)
     assert prompt == t["prompt"]
@@ -162,15 +164,13 @@ def test_stage_2_to_3_intermediate_predictions_equal_reference(run):
     assert torch.equal(final, rec[f"transition/step{t['returned'][-1]}"])
 
 
-def test_stage_2_to_3_difference_pictures_equal_the_published_script(run):
+def test_stage_2_to_3_difference_pictures_equal_the_published_script(run0):
     """``stage_2_to_3_v1.py`` run end to end on the stage 2 rows (the first 25 of run0's)."""
     from methods.unictokens.checkpoint import ConceptWeights
     from methods.unictokens.tokens import transition_prompt
     from methods.unictokens.transition import difference_images
 
-    info, rec, method, state = run
-    if "transition_script" not in info:
-        pytest.skip("the stage 2 -> 3 script was run for run0 only")
+    info, rec, method, state = run0
     t = info["transition_script"]
     w = state.weights
     stage2 = ConceptWeights(w.embed[:25], w.head_weight[:25], w.head_bias[:25])
