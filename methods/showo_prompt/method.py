@@ -23,7 +23,7 @@ class ShowoPromptParams:
 
     config: str = "published"  # "published" or "tiny" (CPU tests, offline)
     device: str = "auto"
-    dtype: str = "auto"
+    dtype: str = "float32"  # the published precision; "bfloat16" only when asked for
     init_seed: int = 0
     include_extra_info: bool = True
     generation_steps: int | None = None
@@ -92,10 +92,15 @@ class ShowoPrompt(ShowoBacked):
         """The profile, a newline, then the question (placeholders kept as written)."""
         return self.system_prompt(state) + question
 
-    def answer(self, state: ProfileState, question: str, image: Image.Image | None) -> str:
-        """Greedy answer to the profile-prefixed question."""
+    def answer(
+        self, state: ProfileState, question: str, image: Image.Image | None, *, flip: bool = False
+    ) -> str:
+        """Greedy answer to the profile-prefixed question (``flip``: after the crop)."""
         return self.backbone.answer(
-            self.question_text(state, question), image, max_new_tokens=self.p.max_new_tokens
+            self.question_text(state, question),
+            image,
+            max_new_tokens=self.p.max_new_tokens,
+            flip=flip,
         )
 
     def generation_prompt(self, state: ProfileState, prompt: str) -> str:
