@@ -62,6 +62,8 @@ _BUILTIN: dict[str, str] = {
     "openai-prompt": "methods.openai_prompt:OpenAIPrompt",
     "unictokens": "methods.unictokens:UniCTokens",
     "showo-prompt": "methods.showo_prompt:ShowoPrompt",
+    "janus-prompt": "methods.janus_prompt:JanusPrompt",
+    "concept-tokens": "methods.concept_tokens:ConceptTokens",
 }
 _REGISTERED: dict[str, type] = {}
 
