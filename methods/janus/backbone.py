@@ -271,7 +271,6 @@ class JanusBackbone:
         gc.pad_token_id = self.tokenizer.pad_token_id
         return gc
 
-    @torch.no_grad()
     def answer_batch(
         self,
         conversations: Sequence[Sequence[Any]],
@@ -279,7 +278,19 @@ class JanusBackbone:
         max_new_tokens: int | None = None,
         rows: TokenRows | None = None,
     ) -> list[str]:
-        """Greedy replies to user turns (each a list of text and images), one per turn.
+        """Greedy replies to user turns (each a list of text and images), one per turn."""
+        ids = self.reply_ids(conversations, max_new_tokens=max_new_tokens, rows=rows)
+        return [self.decode_text(r) for r in ids]
+
+    @torch.no_grad()
+    def reply_ids(
+        self,
+        conversations: Sequence[Sequence[Any]],
+        *,
+        max_new_tokens: int | None = None,
+        rows: TokenRows | None = None,
+    ) -> list[list[int]]:
+        """Token ids of the greedy replies, up to (without) the end-of-sentence token.
 
         The batch is left-padded by the processor; transformers derives position ids from the
         attention mask, so each reply is the one the turn gets alone.
@@ -292,13 +303,13 @@ class JanusBackbone:
         )
         with self.concept_rows(rows), quiet_transformers():
             out = self.model.generate(**inputs, generation_config=gc, generation_mode="text")
-        new = out[:, inputs["input_ids"].shape[1] :]
-        return [self.decode_text(row.tolist()) for row in new]
+        replies = []
+        for row in out[:, inputs["input_ids"].shape[1] :].tolist():
+            replies.append(row[: row.index(self.eos_id)] if self.eos_id in row else row)
+        return replies
 
     def decode_text(self, ids: list[int]) -> str:
-        """Text of generated ids up to the first end-of-sentence token."""
-        if self.eos_id in ids:
-            ids = ids[: ids.index(self.eos_id)]
+        """Text of generated ids (special tokens dropped, outer spaces stripped)."""
         return self.tokenizer.decode(ids, skip_special_tokens=True).strip()
 
     # -- generation --------------------------------------------------------------------------

@@ -37,7 +37,7 @@ TINY_IMAGE_TOKENS = 16  # (32 / 8) ** 2 placeholder tokens per understood image
 CHAT_TEMPLATE = (
     "{%- for message in messages -%}"
     "{%- if message['role'] | lower == 'user' -%}"
-    "<|User|>: "
+    "{{ '<|User|>: ' }}"
     "{%- for part in message['content'] -%}"
     "{%- if part['type'] == 'image' -%}"
     "{%- if not loop.first %}{{ '\\n' }}{% endif -%}<image_placeholder>"
@@ -50,7 +50,7 @@ CHAT_TEMPLATE = (
     "{%- endfor -%}"
     "{{ '\\n\\n' }}"
     "{%- else -%}"
-    "<|Assistant|>: "
+    "{{ '<|Assistant|>: ' }}"
     "{%- for part in message['content'] %}{{ part['text'] | trim }}{% endfor -%}"
     "<｜end▁of▁sentence｜>"
     "{%- endif -%}"

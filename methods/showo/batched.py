@@ -50,7 +50,6 @@ def _prefill_mask(ids: torch.Tensor, real: torch.Tensor, eoi: int) -> torch.Tens
     return torch.where(real[:, None, :, None], mask, eye[None, None])
 
 
-@torch.no_grad()
 def answer_batch(
     bb: ShowoBackbone,
     questions: Sequence[str],
@@ -60,6 +59,20 @@ def answer_batch(
     max_new_tokens: int | None = None,
 ) -> list[str]:
     """Greedy answers, one per (question, image); the Show-o understanding prompt of each."""
+    ids = answer_ids(bb, questions, images, rows=rows, max_new_tokens=max_new_tokens)
+    return [bb.tokenizer.decode(o, skip_special_tokens=True).strip() for o in ids]
+
+
+@torch.no_grad()
+def answer_ids(
+    bb: ShowoBackbone,
+    questions: Sequence[str],
+    images: Sequence[Image.Image | None],
+    *,
+    rows: ConceptRows | None = None,
+    max_new_tokens: int | None = None,
+) -> list[list[int]]:
+    """Token ids of the greedy answers (without the end token), as :func:`answer_batch`."""
     if len(questions) != len(images):
         raise ValueError(f"{len(questions)} questions but {len(images)} images")
     if not questions:
@@ -102,7 +115,7 @@ def answer_batch(
             position_ids=next_pos[:, None].to(bb.device),
         )
         next_pos = next_pos + 1
-    return [bb.tokenizer.decode(o, skip_special_tokens=True).strip() for o in out]
+    return out
 
 
 @torch.no_grad()
