@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -200,6 +201,27 @@ class UniCTokens(ShowoBacked):
             max_new_tokens=self.p.max_new_tokens,
         )
         return out.replace(CONCEPT_SLOT, state.concept_token)
+
+    def answer_batch(
+        self,
+        state: UniCTokensState,
+        questions: Sequence[str],
+        images: Sequence[Image.Image | None],
+    ) -> list[str]:
+        """Greedy answers in one left-padded batch; each equals :meth:`answer` for it alone."""
+        from methods.showo.batched import answer_batch
+
+        rows = self.rows_for(state.weights)
+        system = system_prompt(state.concept_token, self.counts, state.stage)
+        slot = self._slot_text(state.concept_token)
+        out = answer_batch(
+            self.backbone,
+            [slot(system + q) for q in questions],
+            images,
+            rows=rows,
+            max_new_tokens=self.p.max_new_tokens,
+        )
+        return [a.replace(CONCEPT_SLOT, state.concept_token) for a in out]
 
     def system_prompt(self, state: UniCTokensState) -> str:
         """The personal system prompt put before every question (shown to legacy judges)."""
