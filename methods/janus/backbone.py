@@ -360,11 +360,16 @@ class JanusBackbone:
 
     @torch.no_grad()
     def decode(self, codes: torch.Tensor) -> list[Image.Image]:
-        """Image tokens -> RGB PIL images (the image processor's mean/std undone, as uint8)."""
+        """Image tokens -> RGB PIL images (the image processor's mean/std undone, as uint8).
+
+        One image per decoder call: convolution results can differ in the last bit with the
+        batch size, and an image must not depend on the batch it was drawn in.
+        """
         import numpy as np
         from PIL import Image as PILImage
 
-        x = self.model.decode_image_tokens(codes.to(self.device)).float().cpu()
+        codes = codes.to(self.device)
+        x = torch.cat([self.model.decode_image_tokens(c[None]) for c in codes]).float().cpu()
         ip = self.processor.image_processor
         mean = torch.tensor(ip.image_mean, dtype=torch.float32)
         std = torch.tensor(ip.image_std, dtype=torch.float32)

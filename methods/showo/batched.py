@@ -204,5 +204,6 @@ def generate_images(
             guidance_scale=guidance_scale,
             rows=rows,
         )
-        images += bb.decode(codes)
+        # One image per decoder call: an image must not depend on its batch (see JanusBackbone).
+        images += [im for c in codes for im in bb.decode(c[None])]
     return per_item(resize_all(images, output_size), n)

@@ -52,3 +52,10 @@ def test_an_image_does_not_depend_on_its_batch(showo):
     assert not torch.equal(alone[0], alone[1])  # same prompt, different image seeds
     images = batched.generate_images(showo, prompts[:2], 2, [1, 2], batch_size=3, steps=3)
     assert [len(x) for x in images] == [2, 2] and images[0][0].size == (32, 32)
+    alone = [
+        batched.generate_images(showo, [p], 2, [s], steps=3)
+        for p, s in zip(prompts[:2], [1, 2], strict=True)
+    ]
+    assert [im.tobytes() for x in alone for im in x[0]] == [
+        im.tobytes() for x in images for im in x
+    ]

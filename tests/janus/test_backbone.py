@@ -126,3 +126,20 @@ def test_concept_rows_stand_in_for_their_ids_only_while_installed(janus_tiny):
     assert torch.equal(logits[..., start + k :], plain_logits[..., start + k :])
     assert torch.equal(emb_module(ids), plain_emb)  # hooks gone
     assert not emb_module._forward_hooks and not model.get_output_embeddings()._forward_hooks
+
+
+def test_decoded_images_do_not_depend_on_the_batch(janus_tiny):
+    # Decoding 8 images in one VQ-decoder call rounds some pixels differently than one by one
+    # (found with these prompts and seeds), so every image is decoded on its own.
+    from methods.janus.generation import generate_images
+
+    extra = ". the cat is a tabby cat. the cat sleeps all day."
+    prompts = [p + extra for p in ("a cat on the beach", "a cat in the snow", "a red cat", "a cat")]
+    prompts, seeds = prompts * 2, list(range(1008, 1016))
+    alone = [
+        generate_images(janus_tiny, [p], 1, [s])[0][0] for p, s in zip(prompts, seeds, strict=True)
+    ]
+    together = generate_images(janus_tiny, prompts, 1, seeds, batch_size=8)
+    assert [np.asarray(a).tobytes() for a in alone] == [
+        np.asarray(t[0]).tobytes() for t in together
+    ]
