@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from methods.noise import gumbel_from_uniform, row_uniforms, sample_inverse_cdf
-from methods.showo.attention import mmu_mask, omni_mask
+from methods.showo.attention import mmu_mask, omni_mask, to_additive
 from methods.showo.prompting import chat_prompt, mmu_prefix
 from methods.showo.schedule import num_masked_after
 
@@ -118,6 +118,28 @@ def answer_ids(
     return out
 
 
+def image_code_logits(
+    bb: ShowoBackbone,
+    ids: torch.Tensor,
+    additive_mask: torch.Tensor,
+    rows: ConceptRows | None,
+    positions: slice,
+) -> torch.Tensor:
+    """Logits of the image-code columns at ``positions`` only (B, P, codebook_size).
+
+    The same numbers as ``bb.lm`` gives for those entries, without computing the LM head over
+    the whole vocabulary at every position (the text columns are never sampled in t2i). Concept
+    rows change only text columns and input embeddings, so only the embedding needs ``rows``.
+    """
+    from torch.nn import functional as F
+
+    lm = bb.lm
+    hidden = lm.showo.model(inputs_embeds=lm.embed(ids, rows), attention_mask=additive_mask)[0]
+    head = lm.showo.lm_head
+    cols = slice(bb.text_vocab_size, bb.text_vocab_size + bb.config.codebook_size)
+    return F.linear(hidden[:, positions], head.weight[cols], head.bias[cols])
+
+
 @torch.no_grad()
 def generate_codes_seeded(
     bb: ShowoBackbone,
@@ -138,19 +160,18 @@ def generate_codes_seeded(
     n_tok = bb.config.num_vq_tokens
     b = len(prompts)
     off = bb.text_vocab_size
-    codebook = bb.config.codebook_size
     # Per image and step: one uniform per token for the draw, one for the re-masking noise.
     noise = row_uniforms(seeds, (steps, 2, n_tok)).to(bb.device)
     masked = torch.full((b, n_tok), bb.mask_id, device=bb.device)
     cond = bb.t2i_batch(list(prompts), masked)
     batch = torch.cat([cond, bb.t2i_batch([""] * b, masked)]) if g > 0 else cond
     attn = omni_mask(batch, pad_id=sp.pad, soi_id=sp.soi, eoi_id=sp.eoi)
+    additive = to_additive(attn, bb.lm.showo.model.embed_tokens.weight.dtype)
     img = slice(batch.shape[1] - n_tok - 1, batch.shape[1] - 1)
     current = torch.full((b, n_tok), -1, device=bb.device)  # -1 = still masked
     sampled = current
     for step in range(steps):
-        logits, _ = bb.lm(batch, attn, rows)
-        logits = logits[:, img, off : off + codebook].float()
+        logits = image_code_logits(bb, batch, additive, rows, img).float()
         if g > 0:
             c, u = logits.chunk(2)
             logits = (1 + g) * c - g * u
