@@ -64,6 +64,7 @@ class ConceptTokens:
 
     def __init__(self, **params: Any) -> None:
         self.p = ConceptTokensParams.from_kwargs(**params)
+        self._backbone_caveat()  # an unknown config name fails here, before any loading
         self._backend: ConceptBackend | None = None
 
     # -- provenance ---------------------------------------------------------------------------

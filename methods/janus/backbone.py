@@ -27,8 +27,6 @@ from methods.janus.config import JanusSpec, resolve_spec
 if TYPE_CHECKING:
     from PIL import Image
 
-Part = "str | Image.Image"  # a conversation part: text, or an image shown at that place
-
 
 def pick_device(device: str = "auto") -> torch.device:
     """``auto`` -> CUDA when present, else CPU."""

@@ -137,6 +137,8 @@ def test_parameters_are_checked_and_recorded():
         ConceptTokens(backbone="showo", repo="x/y")
     with pytest.raises(ConfigError, match="unknown parameter"):
         ConceptTokens(stages=3)
+    with pytest.raises(ConfigError, match="unknown Show-o config '7b'"):
+        ConceptTokens(backbone="showo", config="7b")
     tiny = ConceptTokens(backbone="showo", config="tiny")
     assert tiny.params()["random_weights"] is True and "Show-o" in tiny.caveat()
     assert "Janus" in ConceptTokens(config="tiny").caveat()
