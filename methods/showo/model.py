@@ -152,11 +152,17 @@ class ShowoLM(nn.Module):
         rows: ConceptRows | None = None,
         past=None,
         use_cache: bool = False,
+        position_ids: torch.Tensor | None = None,
     ):
-        """Logits for ``ids`` under boolean attention ``mask`` (B, 1, L, L), plus the KV cache."""
+        """Logits for ``ids`` under boolean attention ``mask`` (B, 1, L, L), plus the KV cache.
+
+        ``position_ids`` (B, L) default to 0.. (after the cache); left-padded batches pass them.
+        """
         emb = self.embed(ids, rows)
         additive = None if mask is None else to_additive(mask, emb.dtype)
         kwargs = {_cache_kwarg(self.showo.model): past} if past is not None else {}
+        if position_ids is not None:
+            kwargs["position_ids"] = position_ids
         out = self.showo.model(
             inputs_embeds=emb, attention_mask=additive, use_cache=use_cache, **kwargs
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -102,6 +103,18 @@ class ShowoPrompt(ShowoBacked):
             max_new_tokens=self.p.max_new_tokens,
             flip=flip,
         )
+
+    def answer_batch(
+        self,
+        state: ProfileState,
+        questions: Sequence[str],
+        images: Sequence[Image.Image | None],
+    ) -> list[str]:
+        """Greedy answers in one left-padded batch; each equals :meth:`answer` for it alone."""
+        from methods.showo.batched import answer_batch
+
+        texts = [self.question_text(state, q) for q in questions]
+        return answer_batch(self.backbone, texts, images, max_new_tokens=self.p.max_new_tokens)
 
     def generation_prompt(self, state: ProfileState, prompt: str) -> str:
         """The prompt with the placeholder replaced by the class noun, then the profile likewise.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -227,6 +228,25 @@ class UniCTokens(ShowoBacked):
     def model_text(self, state: UniCTokensState, text: str) -> str:
         """``text`` with the concept placeholder rewritten to the backbone's concept slot."""
         return self._slot_text(state.concept_token)(text)
+
+    def answer_batch(
+        self,
+        state: UniCTokensState,
+        questions: Sequence[str],
+        images: Sequence[Image.Image | None],
+    ) -> list[str]:
+        """Greedy answers in one left-padded batch; each equals :meth:`answer` for it alone."""
+        from methods.showo.batched import answer_batch
+
+        rows = self.rows_for(state.weights)
+        out = answer_batch(
+            self.backbone,
+            [self.model_text(state, self.question_text(state, q)) for q in questions],
+            images,
+            rows=rows,
+            max_new_tokens=self.p.max_new_tokens,
+        )
+        return [a.replace(CONCEPT_SLOT, state.concept_token) for a in out]
 
     def system_prompt(self, state: UniCTokensState) -> str:
         """The personal system prompt put before every question (shown to legacy judges)."""
