@@ -39,14 +39,13 @@ def _config(name: str):
 
 
 def _answer_no_cache(bb, question: str, n_tokens: int) -> list[int]:
+    """The published ``mmu_generate`` way: the whole sequence again for every new token."""
     import torch
 
     from methods.showo.attention import mmu_mask
-    from methods.showo.prompting import chat_prompt, mmu_prefix
 
     sp = bb.special
-    codes = bb.encode([bb.blank_image()])[0] + bb.text_vocab_size
-    ids = [*mmu_prefix(codes.tolist(), sp), sp.bos, *bb.text_ids(chat_prompt(question))]
+    ids = bb.mmu_ids(question, bb.encode([bb.blank_image()])[0])
     out = []
     with torch.no_grad():
         for _ in range(n_tokens):

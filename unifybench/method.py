@@ -17,6 +17,16 @@ Optional hooks, used when present: ``params() -> dict`` (recorded in provenance)
 ``paper`` and ``kind`` ("method", "baseline" or "reference"), and ``seed_global_rngs = False`` to
 skip the runner's per-item seeding of random / numpy / torch. See docs/own-method.md.
 
+Optional batch hooks (the method side of batched runs)::
+
+    texts = method.answer_batch(state, questions, images)     # list[str], one per question
+    images = method.generate_batch(state, prompts, n, seeds)  # n images per prompt, per prompt
+
+Each result must equal what the single call gives for that item alone: greedy answers token for
+token, and every image drawn from noise derived from its own item's seed only (see
+``methods/noise.py``), so the composition of a batch can never change an output. A class
+attribute ``default_batch_size`` suggests how many items to pass at once.
+
 Methods register by name with :func:`register_method`, or from other packages through the entry
 point group ``unifybench.methods`` (``name = "package.module:Class"``). Built-in methods are lazy
 entries of :data:`METHODS` (a :class:`unifybench.registry.Registry`), so importing this module
@@ -72,6 +82,8 @@ for _name, _target in {
     "openai-prompt": "methods.openai_prompt:OpenAIPrompt",
     "unictokens": "methods.unictokens:UniCTokens",
     "showo-prompt": "methods.showo_prompt:ShowoPrompt",
+    "janus-prompt": "methods.janus_prompt:JanusPrompt",
+    "concept-tokens": "methods.concept_tokens:ConceptTokens",
 }.items():
     METHODS.lazy(_name, _target)
 

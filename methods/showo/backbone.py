@@ -29,11 +29,32 @@ def pick_device(device: str = "auto") -> torch.device:
     return torch.device(device)
 
 
-def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
-    """``auto`` -> bfloat16 on CUDA, float32 elsewhere."""
-    if dtype == "auto":
-        return torch.bfloat16 if device.type == "cuda" else torch.float32
+DTYPES = ("float32", "bfloat16", "float16")
+
+
+def pick_dtype(dtype: str = "float32") -> torch.dtype:
+    """The backbone's dtype; float32 by default, as the published inference and evaluation run.
+
+    bfloat16 / float16 are explicit choices (recorded in the method's parameters): they change
+    argmax decisions and generated codes compared with the published code.
+    """
+    if dtype not in DTYPES:
+        from unifybench.errors import ConfigError
+
+        raise ConfigError(f"dtype {dtype!r}: expected one of {list(DTYPES)}")
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
+
+
+def to_uint8(pixels: torch.Tensor):
+    """(B, 3, H, W) decoder output in about [-1, 1] -> (B, H, W, 3) uint8 numpy array.
+
+    As the published scripts save images: ``clamp((x + 1) / 2, 0, 1) * 255`` truncated (numpy
+    ``astype(uint8)``), not rounded.
+    """
+    import numpy as np
+
+    x = torch.clamp((pixels.float() + 1.0) / 2.0, min=0.0, max=1.0) * 255.0
+    return x.permute(0, 2, 3, 1).cpu().numpy().astype(np.uint8)
 
 
 class ShowoBackbone:
@@ -54,19 +75,21 @@ class ShowoBackbone:
         config: str | ShowoConfig = "published",
         *,
         device: str = "auto",
-        dtype: str = "auto",
+        dtype: str = "float32",
         init_seed: int = 0,
     ) -> ShowoBackbone:
         """Build the backbone; published configs download their weights through the hub.
 
         Tiny configs are randomly initialised from ``init_seed`` and never touch the network.
+        ``dtype`` is the transformer's (float32 = the published precision); MAGVIT-v2 always
+        runs in float32.
         """
         from methods.showo.hub import snapshot
         from methods.showo.tokenizer import load_text_tokenizer
 
         config = resolve_config(config)
         dev = pick_device(device)
-        dt = pick_dtype(dtype, dev)
+        dt = pick_dtype(dtype)
         # Hub files first, so that a missing network fails before any large allocation.
         lm_dir = (
             snapshot(config.showo_repo, ["*.json", "*.safetensors", "*.bin"])
@@ -130,25 +153,17 @@ class ShowoBackbone:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
     # -- images ---------------------------------------------------------------------------------
-    def pixels(self, images: list[Image.Image]) -> torch.Tensor:
-        """Resize (bicubic, short side) and centre-crop to ``image_size``; scale to [-1, 1]."""
-        import numpy as np
-        from PIL import Image as PILImage
+    def pixels(self, images: list[Image.Image], flips: list[bool] | None = None) -> torch.Tensor:
+        """The published transform (``methods.showo.pixels``): (B, 3, size, size) in [-1, 1].
+
+        ``flips[i]`` flips image ``i`` horizontally after the crop, where the published
+        evaluation applies its random flip.
+        """
+        from methods.showo.pixels import reference_pixels
 
         size = self.config.image_size
-        out = []
-        for img in images:
-            img = img.convert("RGB")
-            w, h = img.size
-            scale = size / min(w, h)
-            img = img.resize(
-                (max(size, round(w * scale)), max(size, round(h * scale))), PILImage.BICUBIC
-            )
-            w, h = img.size
-            left, top = (w - size) // 2, (h - size) // 2
-            img = img.crop((left, top, left + size, top + size))
-            arr = torch.from_numpy(np.asarray(img, dtype=np.float32) / 127.5 - 1.0)
-            out.append(arr.permute(2, 0, 1))
+        flips = flips or [False] * len(images)
+        out = [reference_pixels(img, size, flip=f) for img, f in zip(images, flips, strict=True)]
         return torch.stack(out).to(self.device)
 
     def encode(self, images: list[Image.Image] | torch.Tensor) -> torch.Tensor:
@@ -157,12 +172,15 @@ class ShowoBackbone:
         return self.vq.get_code(px.to(self.device, next(self.vq.parameters()).dtype))
 
     def decode(self, codes: torch.Tensor) -> list[Image.Image]:
-        """Codes -> RGB PIL images of ``image_size``."""
+        """Codes -> RGB PIL images of ``image_size``.
+
+        Pixels as the published scripts save them: ``clamp((x + 1) / 2, 0, 1) * 255`` truncated
+        to uint8 (not rounded).
+        """
         from PIL import Image as PILImage
 
-        x = self.vq.decode_code(codes.to(self.device))
-        x = ((x.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-        return [PILImage.fromarray(a.permute(1, 2, 0).cpu().numpy()) for a in x]
+        arrays = to_uint8(self.vq.decode_code(codes.to(self.device)))
+        return [PILImage.fromarray(a) for a in arrays]
 
     def blank_image(self) -> Image.Image:
         """The black placeholder used where a question has no image."""
@@ -171,19 +189,32 @@ class ShowoBackbone:
         return PILImage.new("RGB", (self.config.image_size, self.config.image_size))
 
     # -- understanding -----------------------------------------------------------------------
+    def mmu_ids(self, question: str, codes: torch.Tensor) -> list[int]:
+        """The published understanding sequence for image ``codes`` (one image, codebook ids).
+
+        ``<|mmu|> <|soi|> image <|eoi|> <bos>`` then ``USER: <question> ASSISTANT:``.
+        """
+        sp = self.special
+        image = (codes + self.text_vocab_size).tolist()
+        return [*mmu_prefix(image, sp), sp.bos, *self.text_ids(chat_prompt(question))]
+
     @torch.no_grad()
-    def answer(
+    def answer_ids(
         self,
         question: str,
         image: Image.Image | None,
         *,
         rows: ConceptRows | None = None,
         max_new_tokens: int | None = None,
-    ) -> str:
-        """Greedy answer to ``question`` about ``image`` (Show-o mmu prompt, KV-cached)."""
+        flip: bool = False,
+    ) -> list[int]:
+        """Greedy continuation of the understanding prompt (KV-cached), without the final EOS.
+
+        ``flip`` flips the image after the crop (the published evaluation's random flip).
+        """
         sp = self.special
-        codes = self.encode([image or self.blank_image()])[0] + self.text_vocab_size
-        ids = [*mmu_prefix(codes.tolist(), sp), sp.bos, *self.text_ids(chat_prompt(question))]
+        px = self.pixels([image or self.blank_image()], flips=[flip])
+        ids = self.mmu_ids(question, self.encode(px)[0])
         seq = torch.tensor([ids], device=self.device)
         logits, cache = self.lm(seq, mmu_mask(seq, eoi_id=sp.eoi), rows, use_cache=True)
         out: list[int] = []
@@ -195,6 +226,20 @@ class ShowoBackbone:
             logits, cache = self.lm(
                 torch.tensor([[nxt]], device=self.device), None, rows, cache, True
             )
+        return out
+
+    def answer(
+        self,
+        question: str,
+        image: Image.Image | None,
+        *,
+        rows: ConceptRows | None = None,
+        max_new_tokens: int | None = None,
+        flip: bool = False,
+    ) -> str:
+        """Greedy answer to ``question`` about ``image`` (published mmu prompt, at most
+        ``max_new_tokens`` new tokens), decoded without special tokens and stripped."""
+        out = self.answer_ids(question, image, rows=rows, max_new_tokens=max_new_tokens, flip=flip)
         return self.tokenizer.decode(out, skip_special_tokens=True).strip()
 
     # -- generation --------------------------------------------------------------------------
@@ -237,6 +282,9 @@ class ShowoBackbone:
         cond = self.t2i_batch(prompts, masked)
         batch = torch.cat([cond, self.t2i_batch([""] * b, masked)]) if g > 0 else cond
         attn = omni_mask(batch, pad_id=sp.pad, soi_id=sp.soi, eoi_id=sp.eoi)
+        # Randomness is drawn exactly as the published sampler draws it (one multinomial over
+        # every position, then one uniform tensor for the Gumbel noise, per step), so a seed
+        # gives the published code's image.
         gen = torch.Generator(device=self.device).manual_seed(int(seed))
         img = slice(batch.shape[1] - n_tok - 1, batch.shape[1] - 1)
         current = torch.full((b, n_tok), -1, device=self.device)  # -1 = still masked
@@ -244,20 +292,21 @@ class ShowoBackbone:
         sampled = current
         for step in range(steps):
             logits, _ = self.lm(batch, attn, rows)
+            # Guidance is elementwise: taking the image-code columns first gives the same values
+            # as the published order (guide the whole vocabulary, then slice) with less memory.
             logits = logits[:, img, off : off + codebook].float()
             if g > 0:
                 c, u = logits.chunk(2)
                 logits = (1 + g) * c - g * u
             probs = logits.softmax(-1)
             draws = torch.multinomial(probs.reshape(-1, codebook), 1, generator=gen)
-            sampled = draws.view(b, n_tok)
             unknown = current < 0
-            sampled = torch.where(unknown, sampled, current)
+            sampled = torch.where(unknown, draws[:, 0].view(b, n_tok), current)
             if step in return_steps:
                 snapshots[step] = sampled.clone()
             ratio = (step + 1) / steps
             keep = num_masked_after(step, steps, n_tok, unknown.sum(-1))
-            chosen = torch.gather(probs, -1, sampled[..., None])[..., 0]
+            chosen = torch.gather(probs, -1, sampled[..., None].long())[..., 0]
             chosen = torch.where(unknown, chosen, torch.finfo(chosen.dtype).max)
             temperature = temperature * (1.0 - ratio)  # compounds over steps, as published
             remask = mask_lowest_confidence(chosen, keep, temperature, gen)

@@ -20,6 +20,11 @@ def _norm(channels: int, groups: int) -> nn.GroupNorm:
     return nn.GroupNorm(num_groups=groups, num_channels=channels, eps=1e-6, affine=True)
 
 
+def _swish(x: torch.Tensor) -> torch.Tensor:
+    """x * sigmoid(x), written as the published code writes it (``F.silu`` rounds differently)."""
+    return x * torch.sigmoid(x)
+
+
 class ResnetBlock(nn.Module):
     """Two 3x3 convolutions with GroupNorm and SiLU, plus a 1x1 shortcut when widths differ."""
 
@@ -33,14 +38,19 @@ class ResnetBlock(nn.Module):
         self.nin_shortcut = nn.Conv2d(cin, cout, 1) if cin != cout else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.conv1(F.silu(self.norm1(x)))
-        h = self.conv2(self.dropout(F.silu(self.norm2(h))))
+        h = self.conv1(_swish(self.norm1(x)))
+        h = self.conv2(self.dropout(_swish(self.norm2(h))))
         skip = x if self.nin_shortcut is None else self.nin_shortcut(x)
         return skip + h
 
 
 class AttnBlock(nn.Module):
-    """Single-head spatial self-attention with 1x1 convolutions for q, k, v and the output."""
+    """Single-head spatial self-attention with 1x1 convolutions for q, k, v and the output.
+
+    Computed with explicit ``bmm`` and softmax in the published order, so that decoded pixels are
+    the published code's bits (they are saved truncated to uint8, where a last-bit difference
+    can move a value across an integer).
+    """
 
     def __init__(self, channels: int, groups: int) -> None:
         super().__init__()
@@ -53,9 +63,11 @@ class AttnBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, c, h, w = x.shape
         y = self.norm(x)
-        q, k, v = (m(y).reshape(b, c, h * w).transpose(1, 2) for m in (self.q, self.k, self.v))
-        out = F.scaled_dot_product_attention(q[:, None], k[:, None], v[:, None])[:, 0]
-        return x + self.proj_out(out.transpose(1, 2).reshape(b, c, h, w))
+        q = self.q(y).reshape(b, c, h * w).permute(0, 2, 1)
+        k = self.k(y).reshape(b, c, h * w)
+        weights = torch.softmax(torch.bmm(q, k) * (int(c) ** (-0.5)), dim=2)
+        out = torch.bmm(self.v(y).reshape(b, c, h * w), weights.permute(0, 2, 1))
+        return x + self.proj_out(out.reshape(b, c, h, w))
 
 
 class Downsample(nn.Module):
@@ -143,7 +155,7 @@ class Encoder(nn.Module):
             h = stage.run(h)
             if hasattr(stage, "downsample"):
                 h = stage.downsample(h)
-        h = self.conv_out(F.silu(self.norm_out(self.mid(h))))
+        h = self.conv_out(_swish(self.norm_out(self.mid(h))))
         return self.quant_conv(h)
 
 
@@ -184,7 +196,7 @@ class Decoder(nn.Module):
             h = stage.run(h)
             if hasattr(stage, "upsample"):
                 h = stage.upsample(h)
-        return self.conv_out(F.silu(self.norm_out(h)))
+        return self.conv_out(_swish(self.norm_out(h)))
 
 
 class LookupFreeQuantizer(nn.Module):
@@ -226,17 +238,10 @@ class MAGVITv2(nn.Module):
         self.quantize = LookupFreeQuantizer(self.cfg.z_channels)
 
     def load_published(self, folder) -> None:
-        """Load a ``showlab/magvitv2`` folder; only the fixed quantiser buffers may be absent."""
-        from methods.showo.model import read_state_dict
-        from unifybench.errors import ConfigError
+        """Load a ``showlab/magvitv2`` folder strictly (the quantiser tables are saved too)."""
+        from methods.showo.model import load_strict, read_state_dict
 
-        missing, unexpected = self.load_state_dict(read_state_dict(folder), strict=False)
-        missing = [k for k in missing if k not in ("quantize.embedding", "quantize.power_vals")]
-        if missing or unexpected:
-            raise ConfigError(
-                f"checkpoint in {folder} does not match MAGVIT-v2: "
-                f"missing {missing[:5]}, unexpected {unexpected[:5]}"
-            )
+        load_strict(self, read_state_dict(folder), f"checkpoint in {folder}", "MAGVIT-v2")
 
     @torch.no_grad()
     def get_code(self, pixels: torch.Tensor) -> torch.Tensor:

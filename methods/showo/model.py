@@ -2,8 +2,11 @@
 
 Parameter names match the published ``showlab/show-o-512x512`` checkpoint:
 ``showo.model.embed_tokens``, ``showo.model.layers.N.self_attn.{q,k,v}_proj``,
-``...self_attn.dense``, ``...mlp.fc1/fc2``, ``...input_layernorm``,
-``showo.model.final_layernorm``, ``showo.lm_head.weight`` and ``showo.lm_head.bias``.
+``...self_attn.dense``, ``...self_attn.{q,k}_layernorm``, ``...mlp.fc1/fc2``,
+``...input_layernorm``, ``showo.model.final_layernorm``, ``showo.lm_head.weight`` and
+``showo.lm_head.bias``. Show-o's Phi always has the q/k LayerNorms (weight and bias, over the
+head dimension, applied before the rotary embedding); transformers' Phi does the same with
+``qk_layernorm=True``.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ def phi_config(config: ShowoConfig, vocab_size: int | None = None):
         layer_norm_eps=p.layer_norm_eps,
         max_position_embeddings=p.max_position_embeddings,
         hidden_act=p.hidden_act,
+        qk_layernorm=True,  # Show-o's Phi forces it on, whatever the phi-1.5 config says
         resid_pdrop=0.0,
         embd_pdrop=0.0,
         attention_dropout=0.0,
@@ -148,11 +152,17 @@ class ShowoLM(nn.Module):
         rows: ConceptRows | None = None,
         past=None,
         use_cache: bool = False,
+        position_ids: torch.Tensor | None = None,
     ):
-        """Logits for ``ids`` under boolean attention ``mask`` (B, 1, L, L), plus the KV cache."""
+        """Logits for ``ids`` under boolean attention ``mask`` (B, 1, L, L), plus the KV cache.
+
+        ``position_ids`` (B, L) default to 0.. (after the cache); left-padded batches pass them.
+        """
         emb = self.embed(ids, rows)
         additive = None if mask is None else to_additive(mask, emb.dtype)
         kwargs = {_cache_kwarg(self.showo.model): past} if past is not None else {}
+        if position_ids is not None:
+            kwargs["position_ids"] = position_ids
         out = self.showo.model(
             inputs_embeds=emb, attention_mask=additive, use_cache=use_cache, **kwargs
         )
@@ -161,17 +171,32 @@ class ShowoLM(nn.Module):
     # -- weights --------------------------------------------------------------------------------
     def load_published(self, folder: Path) -> None:
         """Load a Show-o checkpoint folder (safetensors or ``.bin``); every key must match."""
-        state = read_state_dict(folder)
-        state = {k: v for k, v in state.items() if "rotary_emb" not in k}
-        missing, unexpected = self.load_state_dict(state, strict=False)
-        missing = [k for k in missing if "rotary_emb" not in k]
-        if missing or unexpected:
-            from unifybench.errors import ConfigError
+        load_strict(self, read_state_dict(folder), f"checkpoint in {folder}", "the Show-o module")
 
-            raise ConfigError(
-                f"checkpoint in {folder} does not match the Show-o module: "
-                f"missing {missing[:5]}, unexpected {unexpected[:5]}"
-            )
+
+def load_strict(module: nn.Module, state: dict, source: str, target: str, assign: bool = False):
+    """``module.load_state_dict(state, strict=True)`` with an error that names the keys.
+
+    Nothing is dropped: the published checkpoints hold exactly the module's persistent tensors
+    (their rotary tables are non-persistent buffers, as ours are).
+    """
+    own = module.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    shapes = [
+        f"{k}: {tuple(state[k].shape)} != {tuple(own[k].shape)}"
+        for k in sorted(set(own) & set(state))
+        if tuple(state[k].shape) != tuple(own[k].shape)
+    ]
+    if missing or unexpected or shapes:
+        from unifybench.errors import ConfigError
+
+        raise ConfigError(
+            f"{source} does not match {target}: missing {missing[:5]} ({len(missing)}), "
+            f"unexpected {unexpected[:5]} ({len(unexpected)}), wrong shapes {shapes[:3]} "
+            f"({len(shapes)})"
+        )
+    module.load_state_dict(state, strict=True, assign=assign)
 
 
 def _cache_kwarg(module: nn.Module) -> str:

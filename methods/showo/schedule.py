@@ -31,28 +31,33 @@ def num_masked_after(step: int, steps: int, seq_len: int, unknown: torch.Tensor)
     return torch.clamp(torch.minimum(upper.to(target.dtype), target), min=1).long()
 
 
-def gumbel_noise(shape: tuple[int, ...], generator: torch.Generator, device) -> torch.Tensor:
-    """Standard Gumbel noise drawn from ``generator`` (on the generator's device)."""
+def gumbel_noise(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """Standard Gumbel noise of ``like``'s shape: -log(-log(u)), u uniform in [0, 1).
+
+    Drawn as Show-o draws it (one ``uniform_`` over a tensor of ``like``'s shape and dtype, then
+    both logarithms clamped at 1e-20), so the same generator gives the same noise.
+    """
     import torch
 
-    u = torch.rand(shape, generator=generator, device=generator.device).to(device)
-    return -torch.log(-torch.log(u.clamp(min=1e-20)).clamp(min=1e-20))
+    u = torch.zeros_like(like).uniform_(0, 1, generator=generator)
+    inner = -torch.log(u.clamp(min=1e-20))
+    return -torch.log(inner.clamp(min=1e-20))
 
 
 def mask_lowest_confidence(
     probs: torch.Tensor,
     keep_masked: torch.Tensor,
     temperature: float,
-    generator: torch.Generator,
+    generator: torch.Generator | None,
 ) -> torch.Tensor:
     """True where a token should be re-masked: the ``keep_masked`` least confident per row.
 
-    Confidence is log(p) plus temperature-scaled Gumbel noise (MaskGIT's random top-k).
+    Confidence is log(p) plus temperature-scaled Gumbel noise (MaskGIT's random top-k); a token
+    is re-masked when its confidence is below the ``keep_masked``-th smallest one.
     """
     import torch
 
-    noise = gumbel_noise(tuple(probs.shape), generator, probs.device)
-    confidence = torch.log(probs.clamp(min=1e-20)) + temperature * noise
+    confidence = torch.log(probs.clamp(min=1e-20)) + temperature * gumbel_noise(probs, generator)
     ordered = torch.sort(confidence, dim=-1).values
-    cut = torch.gather(ordered, 1, keep_masked[:, None])
+    cut = torch.gather(ordered, 1, keep_masked.reshape(-1, 1).long())
     return confidence < cut

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -23,7 +24,7 @@ class ShowoPromptParams:
 
     config: str = "published"  # "published" or "tiny" (CPU tests, offline)
     device: str = "auto"
-    dtype: str = "auto"
+    dtype: str = "float32"  # the published precision; "bfloat16" only when asked for
     init_seed: int = 0
     include_extra_info: bool = True
     generation_steps: int | None = None
@@ -92,11 +93,28 @@ class ShowoPrompt(ShowoBacked):
         """The profile, a newline, then the question (placeholders kept as written)."""
         return self.system_prompt(state) + question
 
-    def answer(self, state: ProfileState, question: str, image: Image.Image | None) -> str:
-        """Greedy answer to the profile-prefixed question."""
+    def answer(
+        self, state: ProfileState, question: str, image: Image.Image | None, *, flip: bool = False
+    ) -> str:
+        """Greedy answer to the profile-prefixed question (``flip``: after the crop)."""
         return self.backbone.answer(
-            self.question_text(state, question), image, max_new_tokens=self.p.max_new_tokens
+            self.question_text(state, question),
+            image,
+            max_new_tokens=self.p.max_new_tokens,
+            flip=flip,
         )
+
+    def answer_batch(
+        self,
+        state: ProfileState,
+        questions: Sequence[str],
+        images: Sequence[Image.Image | None],
+    ) -> list[str]:
+        """Greedy answers in one left-padded batch; each equals :meth:`answer` for it alone."""
+        from methods.showo.batched import answer_batch
+
+        texts = [self.question_text(state, q) for q in questions]
+        return answer_batch(self.backbone, texts, images, max_new_tokens=self.p.max_new_tokens)
 
     def generation_prompt(self, state: ProfileState, prompt: str) -> str:
         """The prompt with the placeholder replaced by the class noun, then the profile likewise.

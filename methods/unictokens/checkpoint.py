@@ -89,6 +89,44 @@ def find_checkpoint_folder(root: Path, concept_id: str) -> Path:
     )
 
 
+LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
+
+
+def read_tensor_file(path: Path) -> object:
+    """``torch.load`` of one checkpoint file, with errors that name the file and say what it is.
+
+    A Git LFS pointer (the small text file a clone without ``git lfs`` leaves in place of the
+    tensor) and a truncated or corrupt download are told apart from a wrong tensor.
+    """
+    import pickle
+    import zipfile
+
+    path = Path(path)
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(len(LFS_POINTER_PREFIX))
+    if head == LFS_POINTER_PREFIX:
+        raise ConfigError(
+            f"{path}: a Git LFS pointer file ({size} bytes), not the tensor it stands for; fetch "
+            "the real file (`git lfs install && git lfs pull` in the repository it came from)"
+        )
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (
+        RuntimeError,
+        EOFError,
+        OSError,
+        ValueError,
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+    ) as exc:
+        raise ConfigError(
+            f"{path}: not a readable torch checkpoint ({size} bytes; {type(exc).__name__}: "
+            f"{str(exc).split('. ')[0]}); the file is truncated or corrupt: "
+            "download it again"
+        ) from exc
+
+
 def load_epoch(folder: Path, epoch: int | None = None) -> tuple[int, ConceptWeights]:
     """Read the files of ``epoch`` (default: the highest saved) and check their shapes agree."""
     folder = Path(folder)
@@ -101,7 +139,7 @@ def load_epoch(folder: Path, epoch: int | None = None) -> tuple[int, ConceptWeig
         p = folder / f"epoch_{epoch}_{suffix}.pt"
         if not p.is_file():
             raise ConfigError(f"{p}: missing (saved epochs: {epochs})")
-        t = torch.load(p, map_location="cpu", weights_only=True)
+        t = read_tensor_file(p)
         if not isinstance(t, torch.Tensor):
             raise ConfigError(f"{p}: expected a tensor, found {type(t).__name__}")
         tensors[suffix] = t.to(torch.float32)

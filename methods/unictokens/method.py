@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -15,6 +16,7 @@ from methods.unictokens.tokens import (
     generation_phrase,
     system_prompt,
     t2i_caption,
+    training_system_prompt,
     transition_prompt,
 )
 
@@ -86,16 +88,25 @@ class UniCTokens(ShowoBacked):
         """The shared backbone with one concept slot and the learnable tokens added (lazy)."""
         if self._bb is None:
             from methods.showo.backbone import ShowoBackbone
-            from methods.unictokens.trainer import rows_weights
 
-            bb = ShowoBackbone.create(
-                self.p.config, device=self.p.device, dtype=self.p.dtype, init_seed=self.p.init_seed
+            self.use_backbone(
+                ShowoBackbone.create(
+                    self.p.config,
+                    device=self.p.device,
+                    dtype=self.p.dtype,
+                    init_seed=self.p.init_seed,
+                )
             )
-            ids = bb.add_tokens([CONCEPT_SLOT, *self.counts.all_tokens()])
-            self._slot_start = ids[0]
-            self._bb = bb
-            self._base = rows_weights(self._slot_rows())
         return self._bb
+
+    def use_backbone(self, bb: ShowoBackbone) -> None:
+        """Adopt ``bb`` (fresh, without concept tokens): add the slot and the learnable tokens."""
+        from methods.unictokens.trainer import rows_weights
+
+        ids = bb.add_tokens([CONCEPT_SLOT, *self.counts.all_tokens()])
+        self._slot_start = ids[0]
+        self._bb = bb
+        self._base = rows_weights(self._slot_rows())
 
     def _slot_rows(self) -> ConceptRows:
         from methods.showo.model import ConceptRows
@@ -188,18 +199,54 @@ class UniCTokens(ShowoBacked):
             face_init=record.get("face_init"),
         )
 
-    def answer(self, state: UniCTokensState, question: str, image: Image.Image | None) -> str:
-        """Greedy answer with the personal system prompt (published inference prompt)."""
+    def answer(
+        self,
+        state: UniCTokensState,
+        question: str,
+        image: Image.Image | None,
+        *,
+        flip: bool = False,
+    ) -> str:
+        """Greedy answer with the personal system prompt (the published inference prompt).
+
+        ``flip`` flips the test image after the crop, where the published evaluation does.
+        """
         bb = self.backbone
-        rows = self.rows_for(state.weights)
-        text = system_prompt(state.concept_token, self.counts, state.stage) + question
         out = bb.answer(
-            self._slot_text(state.concept_token)(text),
+            self.model_text(state, self.question_text(state, question)),
             image,
+            rows=self.rows_for(state.weights),
+            max_new_tokens=self.p.max_new_tokens,
+            flip=flip,
+        )
+        return out.replace(CONCEPT_SLOT, state.concept_token)
+
+    def question_text(self, state: UniCTokensState, question: str) -> str:
+        """The question as the published evaluation builds it: system prompt + question."""
+        return self.system_prompt(state) + question
+
+    def model_text(self, state: UniCTokensState, text: str) -> str:
+        """``text`` with the concept placeholder rewritten to the backbone's concept slot."""
+        return self._slot_text(state.concept_token)(text)
+
+    def answer_batch(
+        self,
+        state: UniCTokensState,
+        questions: Sequence[str],
+        images: Sequence[Image.Image | None],
+    ) -> list[str]:
+        """Greedy answers in one left-padded batch; each equals :meth:`answer` for it alone."""
+        from methods.showo.batched import answer_batch
+
+        rows = self.rows_for(state.weights)
+        out = answer_batch(
+            self.backbone,
+            [self.model_text(state, self.question_text(state, q)) for q in questions],
+            images,
             rows=rows,
             max_new_tokens=self.p.max_new_tokens,
         )
-        return out.replace(CONCEPT_SLOT, state.concept_token)
+        return [a.replace(CONCEPT_SLOT, state.concept_token) for a in out]
 
     def system_prompt(self, state: UniCTokensState) -> str:
         """The personal system prompt put before every question (shown to legacy judges)."""
@@ -336,7 +383,7 @@ class UniCTokens(ShowoBacked):
             train_imgs = [load_image(p) for p in concept.train_images]
             rows.embed[1:n1] = kmeans_image_code_embeddings(bb, train_imgs, c.shared).to(dev)
         rows.active = n1
-        sys1 = system_prompt(tok, c, 1)
+        sys1 = training_system_prompt(tok, c, 1)
         losses["stage1_eval_before"] = trainer.eval_mmu_loss(mmu, sys1)
         trainable = torch.zeros(c.total, dtype=torch.bool)
         trainable[:n1] = True
@@ -418,7 +465,7 @@ class UniCTokens(ShowoBacked):
                     self._stage_settings(3),
                     trainable=trainable,
                     mmu=mmu,
-                    system=system_prompt(tok, c, 3),
+                    system=training_system_prompt(tok, c, 3),
                     t2i=t2i_examples(concept, caption, use_cropped=False),
                     out_dir=workdir / "stage_3",
                     save_rows=n3,

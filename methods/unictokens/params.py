@@ -22,7 +22,7 @@ class UniCTokensParams:
 
     config: str = "published"  # "published", "tiny" (CPU tests, offline), "phi15-width"
     device: str = "auto"
-    dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 on CPU
+    dtype: str = "float32"  # the published precision; "bfloat16" is a recorded, explicit choice
     init_seed: int = 0  # random init of tiny configs
     seed: int = 0  # data order, augmentation, masking
     checkpoint_dir: Path | None = None  # import released concept rows instead of training

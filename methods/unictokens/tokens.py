@@ -62,14 +62,43 @@ class TokenCounts:
 
 
 def system_prompt(concept_token: str, counts: TokenCounts, stage: int) -> str:
-    """The personal system prompt put before every question.
+    """The personal system prompt put before every question at inference (``eval_p_mmu.py``).
 
-    Stage 1 and 2 training: ``"<c> is <token_0>...<token_15>.\\n"``; stage 3 and inference:
-    ``"<c> is <token_0>...<token_15><token_24>...<token_31>.\\n"`` (understanding tokens only
-    where they exist).
+    ``"<c> is <token_0>...<token_15>"`` then the understanding tokens ``<token_24>...<token_31>``
+    and ``".\n"`` where they exist (stage 3). A checkpoint without them (stage 1 or 2, such as the
+    published 25-row example) gets neither the dot nor the newline: the question follows the
+    last shared token directly, as in the published evaluation.
+    """
+    und = counts.understanding_tokens() if stage >= 3 else []
+    suffix = ".\n" if und else ""
+    return f"{concept_token} is {''.join(counts.shared_tokens() + und)}{suffix}"
+
+
+def training_system_prompt(concept_token: str, counts: TokenCounts, stage: int) -> str:
+    """The system prompt of the understanding training data (``pdata.PersonalizedMMUDataset``).
+
+    Stages 1 and 2: ``"<c> is <token_0>...<token_15>."``; stage 3 adds the understanding tokens
+    before the dot. The dot follows the last token of the stage's list (none if it is empty).
     """
     toks = counts.shared_tokens() + (counts.understanding_tokens() if stage >= 3 else [])
-    return f"{concept_token} is {''.join(toks)}.\n"
+    last = counts.understanding_tokens() if stage >= 3 else counts.shared_tokens()
+    return f"{concept_token} is {''.join(toks)}{'.' if last else ''}"
+
+
+IMAGE_MARKER = "<image>"
+
+
+def training_question(system: str, raw_question: str) -> str:
+    """The question text of one training turn, as the published preprocessing leaves it.
+
+    The system prompt is prepended to the raw (LLaVA-style) question; when the result holds the
+    ``<image>`` marker, the marker is removed and the text stripped. A question that starts
+    with ``"<image>\n"`` therefore follows the system prompt after a newline.
+    """
+    value = system + raw_question
+    if IMAGE_MARKER in value:
+        value = value.replace(IMAGE_MARKER, "").strip()
+    return value
 
 
 def generation_phrase(concept_token: str, counts: TokenCounts, stage: int) -> str:

@@ -23,10 +23,12 @@ from torch.nn import functional as F
 
 from methods.showo.attention import mmu_mask, omni_mask
 from methods.showo.model import ConceptRows
+from methods.showo.pixels import augmented_pixels, training_flip
 from methods.showo.prompting import chat_prompt, mmu_prefix, t2i_sequence
 from methods.showo.schedule import cosine_schedule
 from methods.unictokens.checkpoint import ConceptWeights, save_epoch
 from methods.unictokens.data import MMUExample, T2IExample
+from methods.unictokens.tokens import IMAGE_MARKER, training_question
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -94,7 +96,7 @@ class ConceptTrainer:
         self.rng = random.Random(seed)
         self.gen = torch.Generator(device="cpu").manual_seed(seed)
         self._images: dict[Path | None, Image.Image] = {}
-        self._codes: dict[Path | None, torch.Tensor] = {}
+        self._codes: dict[tuple[Path | None, bool], torch.Tensor] = {}
 
     # -- images -------------------------------------------------------------------------------
     def _image(self, path: Path | None) -> Image.Image:
@@ -104,23 +106,13 @@ class ConceptTrainer:
             self._images[path] = self.bb.blank_image() if path is None else load_image(path)
         return self._images[path]
 
-    def _augment(self, img: Image.Image, cropped: bool) -> Image.Image:
-        """Random crop from a 1.1x resize for cropped images, then a random horizontal flip."""
-        from PIL import Image as PILImage
-
-        size = self.bb.config.image_size
-        if cropped:
-            w, h = img.size
-            scale = int(size * 1.1) / min(w, h)
-            img = img.resize(
-                (max(size, round(w * scale)), max(size, round(h * scale))), PILImage.BICUBIC
-            )
-            left = self.rng.randint(0, img.size[0] - size)
-            top = self.rng.randint(0, img.size[1] - size)
-            img = img.crop((left, top, left + size, top + size))
-        if self.rng.random() < 0.5:
-            img = img.transpose(PILImage.FLIP_LEFT_RIGHT)
-        return img
+    def _codes_of(self, path: Path | None, flip: bool) -> torch.Tensor:
+        """Image codes of the centre-cropped image at ``path`` (flipped after the crop)."""
+        key = (path, flip)
+        if key not in self._codes:
+            px = self.bb.pixels([self._image(path)], flips=[flip])
+            self._codes[key] = self.bb.encode(px)[0]
+        return self._codes[key]
 
     # -- batches ------------------------------------------------------------------------------
     def _cycled_batches(self, items: list, batch: int, steps: int) -> list[list]:
@@ -134,21 +126,31 @@ class ConceptTrainer:
             pool = pool[batch:]
         return out
 
+    def mmu_text(self, system: str, raw_question: str, answer: str) -> tuple[list[int], list[int]]:
+        """Text ids of one understanding turn: ``USER: <question> ASSISTANT:`` and the answer.
+
+        The question is :func:`training_question` of the system prompt and the raw question;
+        the answer ids end with EOS (the published conversation's ``<|endoftext|>``).
+        """
+        question = self.slot_text(training_question(system, raw_question))
+        prompt = self.bb.text_ids(chat_prompt(question))
+        return prompt, [*self.bb.text_ids(" " + self.slot_text(answer)), self.bb.special.eos]
+
     def mmu_batch(
-        self, examples: list[MMUExample], system: str
+        self, examples: list[MMUExample], system: str, augment: bool = True
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Token ids and labels of understanding examples (answer tokens and EOS labelled)."""
+        """Token ids and labels of understanding examples (answer tokens and EOS labelled).
+
+        Questions are given to :meth:`mmu_text` in the LLaVA form of the training data
+        (``"<image>\n" + question``); each image is flipped with the published probability.
+        """
         sp = self.bb.special
-        missing = list(dict.fromkeys(e.image for e in examples if e.image not in self._codes))
-        if missing:
-            fresh = self.bb.encode([self._image(m) for m in missing])
-            self._codes.update(zip(missing, fresh, strict=True))
-        codes = [self._codes[e.image] + self.bb.text_vocab_size for e in examples]
         seqs, labels = [], []
-        for e, c in zip(examples, codes, strict=True):
-            prompt = self.bb.text_ids(chat_prompt(self.slot_text(system + e.question)))
-            answer = [*self.bb.text_ids(" " + self.slot_text(e.answer)), sp.eos]
-            prefix = mmu_prefix(c.tolist(), sp)
+        for e in examples:
+            flip = augment and training_flip(self.rng)
+            codes = self._codes_of(e.image, flip) + self.bb.text_vocab_size
+            prompt, answer = self.mmu_text(system, f"{IMAGE_MARKER}\n{e.question}", e.answer)
+            prefix = mmu_prefix(codes.tolist(), sp)
             seqs.append(prefix + prompt + answer)
             labels.append([IGNORE] * (len(prefix) + len(prompt)) + answer)
         width = max(len(s) for s in seqs)
@@ -157,8 +159,13 @@ class ConceptTrainer:
         return ids.to(self.bb.device), lab.to(self.bb.device)
 
     def t2i_codes(self, examples: list[T2IExample]) -> torch.Tensor:
-        imgs = [self._augment(self._image(e.image), e.cropped) for e in examples]
-        return self.bb.encode(imgs)
+        """Codes of augmented views (random 1.1x crop for ``cropped/`` images, flip p=0.25)."""
+        size = self.bb.config.image_size
+        px = [
+            augmented_pixels(self._image(e.image), size, self.rng, random_crop=e.cropped)
+            for e in examples
+        ]
+        return self.bb.encode(torch.stack(px).to(self.bb.device))
 
     def t2i_batch(self, codes: torch.Tensor, captions: list[str], cond_dropout: float):
         """Masked t2i sequences and labels for one step (fresh mask ratio and positions)."""
@@ -205,7 +212,7 @@ class ConceptTrainer:
         """Mean understanding loss over ``examples`` (deterministic: no augmentation)."""
         total = 0.0
         for e in examples:
-            total += float(self.mmu_loss(*self.mmu_batch([e], system)))
+            total += float(self.mmu_loss(*self.mmu_batch([e], system, augment=False)))
         return total / max(1, len(examples))
 
     # -- one stage ----------------------------------------------------------------------------

@@ -35,6 +35,8 @@ def difference_images(
     """``count`` pictures: the step-``end_step`` prediction, white where it differs from the end."""
     from PIL import Image as PILImage
 
+    from methods.showo.backbone import to_uint8
+
     end = min(end_step, steps) - 1
     out = []
     for i in range(count):
@@ -49,11 +51,10 @@ def difference_images(
         mid = snaps[end]
         differs = (mid != final).float()
         side = round(differs.shape[-1] ** 0.5)
-        pixels = backbone.vq.decode_code(mid.to(backbone.device)).float().clamp(-1, 1)
+        pixels = backbone.vq.decode_code(mid.to(backbone.device)).float()
         up = torch.nn.functional.interpolate(
             differs.view(1, 1, side, side), size=pixels.shape[-2:], mode="nearest"
         ).to(pixels.device)
         pixels = torch.where(up.expand_as(pixels) > 0, torch.ones_like(pixels), pixels)
-        arr = ((pixels[0] + 1) * 127.5).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
-        out.append(PILImage.fromarray(arr))
+        out.append(PILImage.fromarray(to_uint8(pixels)[0]))
     return out

@@ -11,7 +11,12 @@ import torch
 
 from methods.unictokens import UniCTokens
 from methods.unictokens.checkpoint import load_epoch, saved_epochs
-from methods.unictokens.tokens import TokenCounts, generation_phrase, system_prompt
+from methods.unictokens.tokens import (
+    TokenCounts,
+    generation_phrase,
+    system_prompt,
+    training_system_prompt,
+)
 from unifybench.errors import ConfigError
 
 FAST = {
@@ -155,11 +160,15 @@ def test_checkpoint_of_wrong_shape_is_a_clear_error(photo_concepts, tmp_path):
 
 
 def test_published_inference_prompts():
+    """Recorded from the published scripts in test_reference_unictokens / test_reference_inputs;
+    here the shapes at a glance (stage 1 and 2 checkpoints get neither dot nor newline)."""
     c = TokenCounts()
     shared = "".join(f"<token_{i}>" for i in range(16))
     und = "".join(f"<token_{i}>" for i in range(24, 32))
     assert system_prompt("<bo>", c, 3) == f"<bo> is {shared}{und}.\n"
-    assert system_prompt("<bo>", c, 1) == f"<bo> is {shared}.\n"
+    assert system_prompt("<bo>", c, 2) == system_prompt("<bo>", c, 1) == f"<bo> is {shared}"
+    assert training_system_prompt("<bo>", c, 1) == f"<bo> is {shared}."
+    assert training_system_prompt("<bo>", c, 3) == f"<bo> is {shared}{und}."
     gen = "".join(f"<token_{i}>" for i in range(24))
     assert generation_phrase("<bo>", c, 3) == f"{gen} <bo>"
     assert c.rows_after(1) == 17 and c.rows_after(2) == 25 and c.total == 33
@@ -233,3 +242,28 @@ def test_finished_training_is_reused_from_the_work_folder(trained, photo_concept
     assert again.source.startswith("trained (reused")
     other = UniCTokens(**{**FAST, "lr": 5e-3})
     assert other.reuse_trained(photo_concepts["person"], work) is None  # different parameters
+
+
+def test_lfs_pointer_and_truncated_checkpoint_files_are_named(photo_concepts, tmp_path):
+    """A clone without git-lfs leaves pointer files; an interrupted download leaves a stub."""
+    folder = tmp_path / "mimi" / "example"
+    folder.mkdir(parents=True)
+    torch.save(torch.zeros(17, 64), folder / "epoch_15_lm_head_weight.pt")
+    torch.save(torch.zeros(17), folder / "epoch_15_lm_head_bias.pt")
+    embed = folder / "epoch_15_embed.pt"
+    embed.write_text(
+        "version https://git-lfs.github.com/spec/v1\n"
+        "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+        "size 206015\n"
+    )
+    method = UniCTokens(config="tiny", checkpoint_dir=tmp_path)
+    with pytest.raises(ConfigError, match=re.escape(f"{embed}: a Git LFS pointer file")) as err:
+        method.personalize(photo_concepts["pet"], tmp_path / "w")
+    assert "git lfs pull" in str(err.value)
+    torch.save(torch.zeros(17, 64), embed)
+    embed.write_bytes(embed.read_bytes()[:300])
+    with pytest.raises(
+        ConfigError, match=re.escape(f"{embed}: not a readable torch checkpoint")
+    ) as err:
+        method.personalize(photo_concepts["pet"], tmp_path / "w")
+    assert "truncated or corrupt" in str(err.value) and "download it again" in str(err.value)
