@@ -175,6 +175,12 @@ class Registry(Generic[T]):
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
 
+    def source_of(self, name: str) -> str | None:
+        """Where ``name`` comes from (its ``module:attr`` target or registration source), without
+        importing it; None for an unknown name."""
+        self._load_providers()
+        return self._lazy.get(name) or self._sources.get(name) or self._entry_point_map().get(name)
+
     def unavailable(self) -> dict[str, str]:
         """Names whose module could not be imported, with the reason."""
         return dict(self._unavailable)
