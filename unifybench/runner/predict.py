@@ -379,14 +379,22 @@ def _predict_one(
                 seconds=round(time.perf_counter() - started, 4),
             )
         image = load_image(item.image) if getattr(item, "image", None) is not None else None
-        if image is not None and config.protocol == "legacy":
-            # Published defect 1: a random horizontal flip of the test image (seeded here).
-            flipped = legacy_flip(seed)
-            if flipped:
-                from PIL import ImageOps
+        question = item.question  # type: ignore[union-attr]
+        kwargs: dict[str, Any] = {}
+        if config.protocol == "legacy":
+            # The published script builds its prompt from the turn as written (only "<image>\n"
+            # removed) and flips the test image at random (defect 1, probability 0.25; seeded here).
+            question = item.legacy_question  # type: ignore[union-attr]
+            if image is not None:
+                flipped = legacy_flip(seed)
+                if getattr(method, "flips_after_crop", False):
+                    # The method crops like the published transform and flips after the crop.
+                    kwargs["flip"] = flipped
+                elif flipped:
+                    from PIL import ImageOps
 
-                image = ImageOps.mirror(image)
-        answer = method.answer(state, item.question, image)  # type: ignore[union-attr]
+                    image = ImageOps.mirror(image)
+        answer = method.answer(state, question, image, **kwargs)
         if not isinstance(answer, str):
             raise TypeError(f"answer() must return str, got {type(answer).__name__}")
         return _record(
