@@ -15,7 +15,10 @@ Optional hooks, used when present: ``params() -> dict`` (recorded in provenance)
 ``system_prompt(state) -> str`` (shown to the legacy text judge), ``caveat() -> str | None``
 (a warning put first in the result's notes, e.g. random weights), class attributes ``version``,
 ``paper`` and ``kind`` ("method", "baseline" or "reference"), and ``seed_global_rngs = False`` to
-skip the runner's per-item seeding of random / numpy / torch. See docs/own-method.md.
+skip the runner's per-item seeding of random / numpy / torch. ``flips_after_crop = True`` says that
+``answer`` takes a keyword ``flip`` and applies it after its own crop, where the published
+transform flips: the legacy runner then passes its random flip there instead of mirroring the
+image it hands over. See docs/own-method.md.
 
 Optional batch hooks (the method side of batched runs)::
 

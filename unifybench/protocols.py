@@ -97,8 +97,12 @@ class Protocol:
 
     # -- predict stage --------------------------------------------------------------------------
     # "published": a test image is mirrored with probability 0.25, drawn as the published
-    # ``pdata.image_transform`` does (two draws at 0.5), seeded per item (defect 1).
+    # ``pdata.image_transform`` does (two draws at 0.5), seeded per item (defect 1). A method
+    # with ``flips_after_crop`` gets the draw (``answer(..., flip=)``) and flips after its crop.
     test_image_flip: ImageFlip = "never"
+    # The question a method is asked as the test data wrote it (only "<image>\n" removed, as the
+    # published script built its prompt); False: the loader's cleaned question.
+    questions_as_written: bool = False
 
     # -- reading answers ------------------------------------------------------------------------
     # "substring": "yes"/"no" anywhere in the lower-cased answer (defect 2); "word": first word.
@@ -204,6 +208,7 @@ LEGACY = dataclasses.replace(
     "type), checked against their recorded outputs; unseeded draws are seeded and judge calls are "
     "stateless. Use it to compare with numbers from the UniCTokens paper.",
     test_image_flip="published",
+    questions_as_written=True,
     yes_no_reader="substring",
     choice_match="substring",
     gold_as_written=True,

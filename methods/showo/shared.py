@@ -13,6 +13,9 @@ class ShowoBacked:
     """
 
     p: Any
+    # answer(..., flip=) flips the test image after the published resize + centre crop, so the
+    # legacy runner hands over its flip decision instead of mirroring the uncropped image.
+    flips_after_crop = True
 
     @property
     def random_weights(self) -> bool:

@@ -310,6 +310,68 @@ def test_legacy_protocol_flips_test_images_seeded(tiny, tmp_path):
     assert [p["flipped"] for p in read_jsonl(again.run_dir / "predictions.jsonl")] == flips
 
 
+class FlipRecorder(EchoMethod):
+    """Records what the runner hands over: the image's first pixel column and the flip keyword."""
+
+    def __init__(self, after_crop: bool, **params: Any) -> None:
+        super().__init__(**params)
+        self.flips_after_crop = after_crop
+        self.seen: list[tuple[str, Any, Any]] = []
+
+    def answer(self, state: Any, question: str, image: Any, **kwargs: Any) -> str:
+        left = None if image is None else image.getpixel((0, 0))
+        self.seen.append((question, left, kwargs.get("flip")))
+        return "yes"
+
+
+@pytest.mark.parametrize("after_crop", [False, True])
+def test_legacy_flip_is_handed_to_methods_that_flip_after_their_crop(tiny, tmp_path, after_crop):
+    """The published transform flips after resize + centre crop: a method declaring
+    ``flips_after_crop`` gets ``flip=`` and the unflipped image; others get a mirrored image."""
+    from PIL import Image
+
+    for items in tiny.understanding.values():
+        for item in items:
+            if item.image is not None:  # left half red, right half blue: a flip is visible
+                im = Image.new("RGB", (8, 4), (0, 0, 255))
+                im.paste((255, 0, 0), (0, 0, 4, 4))
+                im.save(item.image)
+    method = FlipRecorder(after_crop)
+    (outcome,) = api.predict(
+        method, data=tiny, out=tmp_path, tasks="rec", protocol="legacy", progress=False
+    )
+    flips = [p["flipped"] for p in read_jsonl(outcome.run_dir / "predictions.jsonl")]
+    assert True in flips and False in flips
+    for (_, left, flip_kw), flipped in zip(method.seen, flips, strict=True):
+        if after_crop:
+            assert flip_kw is flipped and left == (255, 0, 0)
+        else:
+            assert flip_kw is None and left == ((0, 0, 255) if flipped else (255, 0, 0))
+
+
+def test_legacy_questions_are_the_turns_as_written(tiny, tmp_path):
+    """Under legacy the method sees the question as the published script built it (only
+    ``"<image>\\n"`` removed); v2 sees the cleaned question."""
+    import dataclasses
+
+    for cid, items in tiny.understanding.items():
+        tiny.understanding[cid] = tuple(
+            dataclasses.replace(i, question_raw=f"<image>\n {i.question}\n") for i in items
+        )
+    written = sorted(
+        f" {i.question}\n"
+        for items in tiny.understanding.values()
+        for i in items
+        if i.task == "vqa"
+    )
+    method = FlipRecorder(False)
+    api.predict(method, data=tiny, out=tmp_path, tasks="vqa", protocol="legacy", progress=False)
+    assert sorted(q for q, _, _ in method.seen) == written
+    method = FlipRecorder(False)
+    api.predict(method, data=tiny, out=tmp_path / "v2", tasks="vqa", protocol="v2", progress=False)
+    assert sorted(q for q, _, _ in method.seen) == sorted(w.strip() for w in written)
+
+
 def test_frames_for_notebooks(tiny, tmp_path):
     outcome = _run(EchoMethod(), tiny, tmp_path)
     frame = api.results_frame(outcome.run_dir)

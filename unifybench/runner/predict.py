@@ -381,14 +381,24 @@ def _predict_one(
                 seconds=round(time.perf_counter() - started, 4),
             )
         image = load_image(item.image) if getattr(item, "image", None) is not None else None
-        if image is not None and config.protocol_spec().test_image_flip == "published":
-            # Published defect 1: a random horizontal flip of the test image (seeded here).
+        protocol = config.protocol_spec()
+        # questions_as_written: the published script builds its prompt from the turn as written
+        # (only "<image>\n" removed); test_image_flip: it flips the test image at random
+        # (defect 1, probability 0.25; seeded here).
+        question = item.question  # type: ignore[union-attr]
+        if protocol.questions_as_written:
+            question = item.legacy_question  # type: ignore[union-attr]
+        kwargs: dict[str, Any] = {}
+        if image is not None and protocol.test_image_flip == "published":
             flipped = legacy_flip(seed)
-            if flipped:
+            if getattr(method, "flips_after_crop", False):
+                # The method crops like the published transform and flips after the crop.
+                kwargs["flip"] = flipped
+            elif flipped:
                 from PIL import ImageOps
 
                 image = ImageOps.mirror(image)
-        answer = method.answer(state, item.question, image)  # type: ignore[union-attr]
+        answer = method.answer(state, question, image, **kwargs)
         if not isinstance(answer, str):
             raise TypeError(f"answer() must return str, got {type(answer).__name__}")
         return _record(
