@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from unifybench.data import load_benchmark
-from unifybench.data.check import check_dataset
+from unifybench.benchmarks import load_benchmark
+from unifybench.benchmarks.unifybench.check import check_dataset
+from unifybench.benchmarks.unifybench.sample import write_sample
 from unifybench.data.manifest import _MEMORY, manifest_hash
-from unifybench.data.sample import write_sample
 
 N_CONCEPTS = 20
 

@@ -148,7 +148,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from methods.no_personalization import NoPersonalization
-    from unifybench.data.sample import write_sample
+    from unifybench.benchmarks.unifybench.sample import write_sample
     from unifybench.runner.executors.ray_executor import RayExecutor
 
     load = os.getloadavg()[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import gc
 import hashlib
+import math
 import shutil
 from collections import defaultdict
 from collections.abc import Iterable
@@ -140,7 +141,8 @@ def _charts(row: Row, columns: list[Column], concepts: dict[str, str]) -> list[_
         spec = col.metric_spec
         values = [v for v in cell.result.per_concept.values() if v is not None]
         lo = min([0.0, *values])
-        hi = max([spec.range[1] if spec.range else 0.0, *values]) or 1.0
+        top = spec.range[1] if spec.range and math.isfinite(spec.range[1]) else 0.0
+        hi = max([top, *values]) or 1.0
         span, x0, bar_h = 300, 150, 18
         bars = []
         for i, (concept, value) in enumerate(cell.result.per_concept.items()):

@@ -1,15 +1,21 @@
-"""The leaderboard schema (``leaderboard/schema.yaml``): metrics, groups, columns, protocols.
+"""What the site shows: tasks, metrics, scorers, protocols and benchmarks from the specs, and the
+board groups from ``leaderboard/schema.yaml``.
 
-Everything the site shows about a metric comes from here, never from the templates. Loading checks
-the file's own consistency (every column's metric is defined, every group's main metric is one of
-its columns, no column in two groups) and raises :class:`ConfigError` naming the file and field.
+Facts come from the registries, never from the templates and never from a second hand-kept copy:
+task names and columns from :mod:`unifybench.tasks`, metric names, directions, ranges, digits and
+cards from :mod:`unifybench.metrics`, each metric's scorer ids from the scorer specs
+(:mod:`unifybench.catalog`), protocols and dataset titles from :mod:`unifybench.benchmarks`. The
+YAML file holds presentation only: the groups (display name, order, optional ranking column). A
+task's columns are its metrics in its spec's order; a group's columns are those of its tasks; its
+ranking (main) column is the headline metric of its first task unless the YAML names another.
+Loading raises :class:`ConfigError` naming the file and field of any inconsistency.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -21,7 +27,8 @@ from pydantic import (
 )
 
 from unifybench.errors import ConfigError
-from unifybench.submission.schema import split_per_type
+from unifybench.metrics import MetricSpec as CoreMetricSpec
+from unifybench.metrics import split_per_type
 
 DEFAULT_SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
 
@@ -31,7 +38,7 @@ class _Strict(BaseModel):
 
 
 class MetricSpec(_Strict):
-    """How one metric is named, ordered and explained (its metric card)."""
+    """How one metric is named, ordered and explained (its metric card), from its spec."""
 
     display: str
     short: str
@@ -46,10 +53,27 @@ class MetricSpec(_Strict):
         description="An unofficial stand-in: own column, never ranked with the official",
     )
     approximates: str | None = None
+    range_text: str = ""
 
     def format(self, value: float | None) -> str:
         """The number as the site prints it; an en dash for a missing value."""
         return "–" if value is None else f"{value:.{self.digits}f}"
+
+    @classmethod
+    def from_core(cls, spec: CoreMetricSpec, scorers: list[str]) -> MetricSpec:
+        return cls(
+            display=spec.display,
+            short=spec.short,
+            direction=spec.direction,
+            digits=spec.digits,
+            range=spec.range,
+            description=spec.description,
+            quirks=spec.quirks,
+            scorers=scorers,
+            approximate=spec.approximate,
+            approximates=spec.approximates,
+            range_text=spec.range_text,
+        )
 
 
 class TaskSpec(_Strict):
@@ -103,17 +127,20 @@ class Column(BaseModel):
 
 
 class LeaderboardSchema(_Strict):
-    """The parsed ``schema.yaml``."""
+    """Everything the site shows, resolved: see the module docstring."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     categories: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]]
     protocols: dict[str, ProtocolSpec]
     benchmarks: dict[str, BenchmarkSpec] = Field(default_factory=dict)
     tasks: dict[str, TaskSpec]
     metrics: dict[str, MetricSpec]
     groups: list[GroupSpec]
+    # (dataset id, protocol name) -> the protocol's texts where a benchmark names its own
+    board_protocols: dict[str, ProtocolSpec] = Field(default_factory=dict)
     # Columns whose metric may also be reported per item type, as ``metric[type]`` (e.g.
-    # ``choice/accuracy[vqa_choice]``: the published choice scores are one number per type).
+    # ``choice/accuracy[vqa_choice]``: the published choice scores are one number per type);
+    # from the task specs' ``per_type_metrics``.
     per_type: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -191,12 +218,86 @@ class LeaderboardSchema(_Strict):
         )
 
     def benchmark(self, dataset: str) -> BenchmarkSpec:
-        """The benchmark's spec; an unknown dataset is titled by its id."""
+        """The dataset's display spec; an unknown dataset is titled by its id."""
         return self.benchmarks.get(dataset) or BenchmarkSpec(display=dataset)
+
+    def protocol(self, dataset: str, protocol: str) -> ProtocolSpec | None:
+        """The texts of ``protocol`` as the dataset's benchmark defines it, else any benchmark's."""
+        return self.board_protocols.get(f"{dataset}\0{protocol}") or self.protocols.get(protocol)
+
+
+class _GroupLayout(_Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    display: str
+    main: str | None = None
+
+
+class _Layout(_Strict):
+    """The YAML file: presentation only."""
+
+    schema_version: Literal[2]
+    groups: list[_GroupLayout]
+
+
+def build_schema(layout: dict[str, Any]) -> dict[str, Any]:
+    """The raw :class:`LeaderboardSchema` of a parsed YAML layout and today's registries."""
+    from unifybench.benchmarks import all_benchmarks
+    from unifybench.catalog import scorer_ids_by_metric
+    from unifybench.data.records import CATEGORIES
+    from unifybench.metrics import metric_registry
+    from unifybench.tasks import all_tasks
+
+    parsed = _Layout.model_validate(layout)
+    scorers = scorer_ids_by_metric()
+    metrics = {
+        spec.name: MetricSpec.from_core(spec, scorers.get(spec.name, [])).model_dump()
+        for spec in metric_registry().values()
+        if not spec.side
+    }
+    tasks = all_tasks()
+    known_groups = {g.id for g in parsed.groups}
+    for task in tasks:
+        if task.group not in known_groups:
+            raise ValueError(
+                f"task {task.name!r} is shown in group {task.group!r}, which the file does not "
+                f"define (groups: {', '.join(sorted(known_groups))})"
+            )
+    groups = []
+    for group in parsed.groups:
+        members = [t for t in tasks if t.group == group.id]
+        columns = [f"{t.name}/{m}" for t in members for m in t.metrics]
+        main = group.main or (f"{members[0].name}/{members[0].headline}" if members else "")
+        groups.append({"id": group.id, "display": group.display, "main": main, "columns": columns})
+    protocols: dict[str, dict[str, str]] = {}
+    board_protocols: dict[str, dict[str, str]] = {}
+    benchmarks: dict[str, dict[str, Any]] = {}
+    for bench in all_benchmarks():
+        for p in bench.protocols:
+            texts = {"display": p.display, "description": p.description}
+            protocols.setdefault(p.name, texts)
+            for d in bench.datasets:
+                board_protocols[f"{d.id}\0{p.name}"] = texts
+        for d in bench.datasets:
+            benchmarks[d.id] = {
+                "display": d.display,
+                "description": d.description,
+                "sample": d.sample,
+            }
+    return {
+        "schema_version": parsed.schema_version,
+        "categories": list(CATEGORIES),
+        "protocols": protocols,
+        "benchmarks": benchmarks,
+        "tasks": {t.name: {"display": t.display, "short": t.short} for t in tasks},
+        "metrics": metrics,
+        "groups": [g for g in groups if g["columns"]],
+        "board_protocols": board_protocols,
+        "per_type": [f"{t.name}/{m}" for t in tasks for m in t.per_type_metrics],
+    }
 
 
 def load_schema(path: str | Path | None = None) -> LeaderboardSchema:
-    """Read and check ``schema.yaml`` (default: the one shipped beside this module)."""
+    """Read ``schema.yaml`` (default: the one shipped beside this module) and resolve it."""
     import yaml
 
     path = Path(path) if path is not None else DEFAULT_SCHEMA_PATH
@@ -207,8 +308,10 @@ def load_schema(path: str | Path | None = None) -> LeaderboardSchema:
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML ({err})") from None
     try:
-        return LeaderboardSchema.model_validate(raw)
+        return LeaderboardSchema.model_validate(build_schema(raw if isinstance(raw, dict) else {}))
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "(top level)"
         raise ConfigError(f"{path}: field '{field}': {first['msg']}") from None
+    except ValueError as err:
+        raise ConfigError(f"{path}: {err}") from None

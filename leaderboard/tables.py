@@ -273,7 +273,7 @@ def make_boards(entries: Sequence[Entry], schema: LeaderboardSchema) -> list[Boa
                 dataset=dataset,
                 protocol=protocol,
                 benchmark=schema.benchmark(dataset),
-                protocol_spec=schema.protocols.get(protocol),
+                protocol_spec=schema.protocol(dataset, protocol),
                 rows=rows,
                 columns=columns,
                 groups=[g for g in schema.groups if any(c.group == g.id for c in columns)],

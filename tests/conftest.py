@@ -16,7 +16,7 @@ import pytest
 @pytest.fixture(scope="session")
 def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A freshly written sample benchmark (official layout), shared by the whole session."""
-    from unifybench.data.sample import write_sample
+    from unifybench.benchmarks.unifybench.sample import write_sample
 
     return write_sample(tmp_path_factory.mktemp("sample") / "unifybench_sample")
 
@@ -24,7 +24,7 @@ def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sample_benchmark(sample_root: Path):
     """The sample benchmark, loaded."""
-    from unifybench.data import load_benchmark
+    from unifybench.benchmarks import load_benchmark
 
     return load_benchmark(sample_root)
 

@@ -8,7 +8,11 @@ Typical notebook use::
     api.score(outcomes[0].run_dir, protocol="legacy", offline_judge=True)  # no method call
     api.aggregate(outcomes[0].run_dir)                              # recompute result.json
 
-Nothing heavy is imported here; methods, scorers and judges import what they need when built.
+``data`` is a dataset folder or hub repo id (UnifyBench), ``"NAME:SOURCE"`` for another registered
+benchmark (``unifybench ls benchmarks``), ``"NAME:"`` for its offline sample set, None for
+UnifyBench's sample set, or a loaded :class:`~unifybench.data.records.Benchmark`. The demo
+(:mod:`unifybench.demo`) is built on these functions. Nothing heavy is imported here; methods,
+scorers and judges import what they need when built.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from unifybench.runner.setup import ScoringOptions
 if TYPE_CHECKING:
     import pandas as pd
 
+    from unifybench.benchmarks import BenchmarkSpec
     from unifybench.data.records import Benchmark
     from unifybench.method import Method
     from unifybench.runner.predict import PredictSummary
@@ -85,6 +90,16 @@ def _load(
     return load_data(data, concepts)
 
 
+def benchmark_of(data: str | Path | Benchmark | None) -> BenchmarkSpec:
+    """The benchmark spec a ``data`` value belongs to (nothing is loaded)."""
+    from unifybench.benchmarks import get_benchmark, split_data
+    from unifybench.data.records import Benchmark
+
+    if isinstance(data, Benchmark):
+        return get_benchmark(data.adapter)
+    return split_data(data)[0]
+
+
 def predict(
     methods: str | Method | Sequence[str | Method],
     *,
@@ -94,7 +109,7 @@ def predict(
     out: str | Path = DEFAULT_OUT,
     run_name: str | None = None,
     params: dict[str, Any] | None = None,
-    protocol: str = "v2",
+    protocol: str | None = None,
     seed: int = 0,
     images_per_prompt: int | None = None,
     retry_errors: bool = False,
@@ -114,8 +129,8 @@ def predict(
     from unifybench.runner.predict import run_predictions
     from unifybench.runner.setup import dataset_name, is_sample
 
-    if protocol not in ("legacy", "v2"):
-        raise ConfigError(f"unknown protocol '{protocol}'; use legacy or v2")
+    # An unknown protocol fails before any work; None is the benchmark's default protocol.
+    protocol = benchmark_of(data).runnable_protocol(protocol).name
     method_list = (
         [methods]
         if isinstance(methods, str) or not isinstance(methods, Sequence)
@@ -154,6 +169,7 @@ def predict(
             seed=seed,
             images_per_prompt=images_per_prompt,
             protocol=protocol,
+            benchmark=benchmark.adapter,
         )
         summary = run_predictions(
             method,
@@ -213,7 +229,9 @@ def score(
     config = read_config(RunLayout(run_dir).config)
     opts = _scoring_options({"seed": config.seed, "protocol": config.protocol, **options})
     if scorers is None:
-        setup = build_scoring(opts, config.tasks, missing_judge=missing_judge)
+        setup = build_scoring(
+            opts, config.tasks, missing_judge=missing_judge, benchmark=config.benchmark
+        )
         scorers, skipped, judges = setup.scorers, setup.skipped, setup.judges
     if report:
         report_skipped(skipped)
@@ -265,15 +283,16 @@ def run(
     """
     from unifybench.runner.config import read_config
     from unifybench.runner.layout import RunLayout
-    from unifybench.runner.plan import ALL_TASKS
     from unifybench.runner.setup import build_scoring
 
-    protocol = options.get("protocol", "v2")
+    spec = benchmark_of(data)
+    protocol = spec.runnable_protocol(options.get("protocol")).name
+    options["protocol"] = protocol
     executor_options = {k: options.pop(k) for k in list(options) if k.startswith("ray_")}
     opts = _scoring_options({"seed": seed, **options})
     if scorers is None:
-        wanted = _as_list(tasks) or list(ALL_TASKS)
-        setup = build_scoring(opts, wanted, missing_judge=missing_judge)
+        wanted = _as_list(tasks) or list(spec.tasks)
+        setup = build_scoring(opts, wanted, missing_judge=missing_judge, benchmark=spec.name)
         scorers, skipped, judges = setup.scorers, setup.skipped, setup.judges
     if report:
         from unifybench.runner.setup import report_skipped
@@ -316,17 +335,11 @@ def run(
 
 
 def ls(kind: str | None = None) -> dict[str, list[str]]:
-    """What is available: ``methods``, ``tasks``, ``scorers``, ``judges`` (all: kind None)."""
+    """What is available: ``methods``, ``tasks``, ``scorers``, ``judges``, ``benchmarks``,
+    ``metrics`` (all: kind None)."""
     from unifybench.runner.listing import available
 
     return available(kind)
-
-
-def demo(out: str | Path = DEFAULT_OUT / "demo", **kwargs: Any) -> Any:
-    """The README's main job: sample data, CPU baselines, every scorer that runs, leaderboard."""
-    from unifybench.runner.demo import run_demo
-
-    return run_demo(Path(out), **kwargs)
 
 
 def results_frame(run: str | Path | Submission) -> pd.DataFrame:

@@ -31,18 +31,19 @@ token, and every image drawn from noise derived from its own item's seed only (s
 attribute ``default_batch_size`` suggests how many items to pass at once.
 
 Methods register by name with :func:`register_method`, or from other packages through the entry
-point group ``unifybench.methods`` (``name = "package.module:Class"``). Built-in methods are listed
-lazily in ``_BUILTIN`` so that importing this module never imports torch.
+point group ``unifybench.methods`` (``name = "package.module:Class"``). Built-in methods are lazy
+entries of :data:`METHODS` (a :class:`unifybench.registry.Registry`), so importing this module
+never imports torch.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from unifybench.errors import ConfigError
+from unifybench.registry import Registry, import_target
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -67,8 +68,17 @@ class Method(Protocol):
     def generate(self, state: Any, prompt: str, n: int, seed: int) -> list[Image.Image]: ...
 
 
-# name -> "module:Class"; imported only when the method is used.
-_BUILTIN: dict[str, str] = {
+def _check_method_class(obj: Any) -> None:
+    if not isinstance(obj, type):
+        raise TypeError(f"expected a class implementing the Method protocol, got {obj!r}")
+
+
+# Built-in methods as "module:Class", imported only when a method is used; other packages add
+# theirs through the entry point group ``unifybench.methods``.
+METHODS: Registry[type] = Registry(
+    "method", check=_check_method_class, entry_point_group=ENTRY_POINT_GROUP
+)
+for _name, _target in {
     "no-personalization": "methods.no_personalization:NoPersonalization",
     "reference-images": "methods.reference_images:ReferenceImages",
     "profile-retrieval": "methods.profile_retrieval:ProfileRetrieval",
@@ -77,30 +87,24 @@ _BUILTIN: dict[str, str] = {
     "showo-prompt": "methods.showo_prompt:ShowoPrompt",
     "janus-prompt": "methods.janus_prompt:JanusPrompt",
     "concept-tokens": "methods.concept_tokens:ConceptTokens",
-}
-_REGISTERED: dict[str, type] = {}
+}.items():
+    METHODS.lazy(_name, _target)
 
 
 def register_method(name: str) -> Callable[[type], type]:
     """Class decorator: make a method available under ``name``."""
 
     def wrap(cls: type) -> type:
-        cls.name = name
-        _REGISTERED[name] = cls
+        cls.name = name  # type: ignore[attr-defined]
+        METHODS.add(name, cls, source=f"{cls.__module__}:{cls.__qualname__}")
         return cls
 
     return wrap
 
 
-def _entry_points() -> dict[str, str]:
-    from importlib.metadata import entry_points
-
-    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
-
-
 def list_methods() -> list[str]:
     """Names of all known methods: built-in, registered in this process, and from entry points."""
-    return sorted(set(_BUILTIN) | set(_REGISTERED) | set(_entry_points()))
+    return sorted(METHODS.names())
 
 
 def method_class(name: str) -> type:
@@ -109,23 +113,19 @@ def method_class(name: str) -> type:
     ``name`` is a registered name, a built-in, an entry point of ``unifybench.methods``, or a
     ``package.module:Class`` spec (handy for a method that is not packaged yet).
     """
-    if name in _REGISTERED:
-        return _REGISTERED[name]
-    target = _BUILTIN.get(name) or _entry_points().get(name)
-    if target is None and ":" in name:
-        target = name
-    if target is None:
+    found = METHODS.find(name)
+    if found is not None:
+        return found
+    if name in METHODS.unavailable():
+        raise ConfigError(f"method '{name}': {METHODS.unavailable()[name]}")
+    if ":" not in name:
         known = ", ".join(list_methods())
         raise ConfigError(f"unknown method '{name}'; known methods: {known}")
-    module_name, _, attr = target.partition(":")
     try:
-        obj: Any = importlib.import_module(module_name)
-        for part in attr.split("."):
-            obj = getattr(obj, part)
+        obj = import_target(name)
     except (ImportError, AttributeError) as err:
-        raise ConfigError(f"method '{name}': cannot import {target}: {err}") from err
-    _REGISTERED.setdefault(name, obj)
-    return obj
+        raise ConfigError(f"method '{name}': cannot import {name}: {err}") from err
+    return METHODS.add(name, obj, source=name)
 
 
 def create_method(name: str, **params: Any) -> Method:

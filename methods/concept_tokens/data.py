@@ -1,7 +1,7 @@
 """Training data of one concept for concept tokens, from its record and its training folder.
 
 Understanding examples are the ones UniCTokens trains on here
-(:func:`methods.unictokens.data.mmu_examples`: recognition of the training photos and of
+(:func:`methods.common.training_data.mmu_examples`: recognition of the training photos and of
 negatives, a description from ``info``, facts from ``extra_info``), plus the question/answer
 pairs of ``concept/train/<c>/conversations.json`` when the release has one in the shape
 ``{image file name: [{"query": ..., "answer": ...}]}``. Generation examples are the training photos.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from methods.unictokens.data import MMUExample, mmu_examples
+from methods.common.training_data import MMUExample, mmu_examples
 from unifybench.data.records import Concept
 
 CONVERSATIONS = "conversations.json"

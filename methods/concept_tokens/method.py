@@ -189,10 +189,10 @@ class ConceptTokens:
         """Initialise the rows from the class noun and train them; save and record them."""
         import torch
 
+        from methods.common.training_data import MMUExample
         from methods.concept_tokens.checkpoint import save_rows
         from methods.concept_tokens.data import generation_images, understanding_examples
         from methods.concept_tokens.trainer import train_rows
-        from methods.unictokens.data import MMUExample
 
         be = self.backend
         tok, n = concept.token, self.p.n_tokens

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from methods.unictokens.params import build_params
+from methods.common.params import build_params
 from unifybench.errors import ConfigError
 
 BACKBONES = ("janus", "showo")

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 if TYPE_CHECKING:
+    from methods.common.training_data import MMUExample
     from methods.concept_tokens.backends.base import ConceptBackend, Losses
     from methods.concept_tokens.checkpoint import LearnedRows
     from methods.concept_tokens.params import ConceptTokensParams
-    from methods.unictokens.data import MMUExample
 
 
 @dataclass

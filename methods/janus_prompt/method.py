@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from methods.common.params import build_params
 from methods.janus.shared import JanusBacked
-from methods.unictokens.params import build_params
 from unifybench.errors import ConfigError
 
 if TYPE_CHECKING:

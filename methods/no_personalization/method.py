@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from methods.no_personalization.questions import (
+from methods.common.questions import (
     choice_options,
     is_recognition_question,
     replace_placeholder,

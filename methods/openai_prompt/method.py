@@ -205,7 +205,7 @@ class OpenAIPrompt:
         """``n`` images from the images API for the described prompt (``seed`` is not sent)."""
         from PIL import Image as PILImage
 
-        from methods.reference_images.method import square_resize
+        from methods.common.images import square_resize
 
         text = generation_prompt(prompt, state.concept)
         images: list[Image.Image] = []

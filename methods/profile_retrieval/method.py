@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from methods.no_personalization.questions import (
+from methods.common.questions import (
     choice_options,
     is_recognition_question,
     question_stem,

@@ -39,13 +39,14 @@ def minilm_location(model: str = PACKAGED_MINILM) -> str:
 def load_text_model(model: str = PACKAGED_MINILM) -> Any:
     """The shared SentenceTransformer for ``model``, loaded on first call (CPU).
 
-    The process-wide cache is the MiniLM judge's, so a run that uses both loads the model once.
+    The process-wide cache (:mod:`unifybench.pretrained`) is shared with the MiniLM judge, so a
+    run that uses both loads the model once.
     """
     from unifybench.errors import ScorerUnavailable
-    from unifybench.judges.minilm import load_model
+    from unifybench.pretrained import load_sentence_model
 
     try:
-        return load_model(minilm_location(model), "cpu")
+        return load_sentence_model(minilm_location(model), "cpu")
     except ScorerUnavailable as exc:
         raise ConfigError(f"profile-retrieval: {exc}") from None
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from methods.common.images import square_resize
 from unifybench.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
@@ -21,24 +22,6 @@ class ReferenceImagesState:
 
     concept_id: str
     images: tuple[Path, ...]
-
-
-def square_resize(image: Image.Image, size: int) -> Image.Image:
-    """Centre-crop to a square, then resize (bicubic) to ``size`` x ``size``; RGB out.
-
-    A square image of exactly ``size`` pixels comes back with its pixels unchanged.
-    """
-    from PIL import Image
-
-    image = image.convert("RGB")
-    width, height = image.size
-    side = min(width, height)
-    if (width, height) != (side, side):
-        left, top = (width - side) // 2, (height - side) // 2
-        image = image.crop((left, top, left + side, top + side))
-    if side != size:
-        image = image.resize((size, size), Image.Resampling.BICUBIC)
-    return image
 
 
 class ReferenceImages:

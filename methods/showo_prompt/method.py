@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from methods.common.params import build_params
 from methods.showo.shared import ShowoBacked
-from methods.unictokens.params import build_params
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -353,7 +353,7 @@ class UniCTokens(ShowoBacked):
         """The three published stages for ``concept``; checkpoints go to ``workdir/stage_<k>``."""
         import torch
 
-        from methods.unictokens.data import mmu_examples, t2i_examples
+        from methods.common.training_data import mmu_examples, t2i_examples
         from methods.unictokens.init import (
             class_noun_embedding,
             face_rows,

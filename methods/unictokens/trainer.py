@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 import torch
 from torch.nn import functional as F
 
+from methods.common.training_data import MMUExample, T2IExample
 from methods.showo.attention import mmu_mask, omni_mask
 from methods.showo.model import ConceptRows
 from methods.showo.pixels import augmented_pixels, training_flip
 from methods.showo.prompting import chat_prompt, mmu_prefix, t2i_sequence
 from methods.showo.schedule import cosine_schedule
 from methods.unictokens.checkpoint import ConceptWeights, save_epoch
-from methods.unictokens.data import MMUExample, T2IExample
 from methods.unictokens.tokens import IMAGE_MARKER, training_question
 
 if TYPE_CHECKING:

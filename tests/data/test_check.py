@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.data.helpers import copy_sample, read, write
+from unifybench.benchmarks import load_benchmark
+from unifybench.benchmarks.unifybench.check import check_dataset
 from unifybench.cli import main
-from unifybench.data import load_benchmark
-from unifybench.data.check import check_dataset
 from unifybench.errors import DataError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -18,7 +18,8 @@ from typing import ClassVar
 
 import pytest
 
-from unifybench.data import hub, load_benchmark
+from unifybench.benchmarks import load_benchmark
+from unifybench.benchmarks.unifybench import hub
 from unifybench.errors import DataError
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

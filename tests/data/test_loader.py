@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.data.helpers import copy_sample, read, write
-from unifybench.data import load_benchmark
-from unifybench.data.loader import KNOWN_CATEGORIES, category_of, task_of_type
+from unifybench.benchmarks import load_benchmark
+from unifybench.benchmarks.unifybench.loader import KNOWN_CATEGORIES, category_of, task_of_type
+from unifybench.benchmarks.unifybench.prompts import LIVE_SUBJECT_PROMPTS, OBJECT_PROMPTS
 from unifybench.data.paths import RootGuard, reroot
-from unifybench.data.prompts import LIVE_SUBJECT_PROMPTS, OBJECT_PROMPTS
 from unifybench.errors import DataError
 
 

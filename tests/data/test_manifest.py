@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.data.helpers import copy_sample
-from unifybench.data import load_benchmark, manifest
+from unifybench.benchmarks import load_benchmark
+from unifybench.data import manifest
 from unifybench.data.manifest import benchmark_files, manifest_hash
 from unifybench.errors import DataError
 

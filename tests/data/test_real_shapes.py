@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.data.helpers import copy_sample, read, write
-from unifybench.data import load_benchmark
-from unifybench.data.check import check_dataset
-from unifybench.data.hub import allow_patterns
-from unifybench.data.loader import normalise_generation_type
+from unifybench.benchmarks import load_benchmark
+from unifybench.benchmarks.unifybench.check import check_dataset
+from unifybench.benchmarks.unifybench.hub import allow_patterns
+from unifybench.benchmarks.unifybench.loader import normalise_generation_type
 from unifybench.data.paths import RootGuard, reroot
 from unifybench.errors import DataError
 

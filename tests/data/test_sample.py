@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from unifybench.data.sample import FOREIGN_ROOT, N_TEST, N_TRAIN, write_sample
+from unifybench.benchmarks.unifybench.sample import FOREIGN_ROOT, N_TEST, N_TRAIN, write_sample
 
 
 def _tree_hashes(root: Path) -> dict[str, str]:

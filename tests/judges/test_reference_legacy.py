@@ -29,7 +29,7 @@ from tests.support.reference import (
     worst,
     write_dataset,
 )
-from unifybench.data.loader import load_local
+from unifybench.benchmarks.unifybench.loader import load_local
 from unifybench.data.records import Concept, UnderstandingItem
 from unifybench.errors import DataError
 from unifybench.judges import JudgeConfig, OpenAIJudge, text_judge_preset, vision_judge_preset

@@ -134,7 +134,7 @@ def test_invalid_submission_fails_build_naming_file_and_field(write_submission, 
     )
     assert result.returncode == 2
     assert f"{bad_path}: field 'results.t2i.fid'" in result.stderr
-    assert "not in the leaderboard schema" in result.stderr
+    assert "is not a metric of task 't2i'" in result.stderr
 
 
 def test_build_refuses_a_folder_that_is_not_a_site(write_submission, tmp_path) -> None:

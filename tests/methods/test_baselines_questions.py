@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from methods.no_personalization.questions import (
+from methods.common.questions import (
     choice_options,
     is_recognition_question,
     question_stem,

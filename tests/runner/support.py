@@ -17,6 +17,7 @@ from PIL import Image
 
 from unifybench.data.records import Benchmark, Concept, GenerationPrompt, UnderstandingItem
 from unifybench.scorers.base import Score, ScoringInput, nanmean
+from unifybench.scorers.spec import ScorerSpec
 
 # --- methods -------------------------------------------------------------------------------
 
@@ -147,15 +148,31 @@ class RecTestScorer:
         return out
 
     def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        pos = [s.value for s in scores if s.metadata.get("positive")]
-        neg = [s.value for s in scores if not s.metadata.get("positive")]
-        recall, no_recall = nanmean(pos), nanmean(neg)
-        return {
-            "weight": (recall + no_recall) / 2,
-            "recall": recall,
-            "no_recall": no_recall,
-            "accuracy": nanmean([s.value for s in scores]),
-        }
+        return aggregate_rec_test(scores, None, self.metric)
+
+
+def aggregate_rec_test(scores: Sequence[Score], protocol: Any, metric: str) -> dict[str, float]:
+    """RecTestScorer's aggregate as a module-level function: its spec records it in scoring.json,
+    so a run re-aggregates without the scorer object."""
+    pos = [s.value for s in scores if s.metadata.get("positive")]
+    neg = [s.value for s in scores if not s.metadata.get("positive")]
+    recall, no_recall = nanmean(pos), nanmean(neg)
+    return {
+        "weight": (recall + no_recall) / 2,
+        "recall": recall,
+        "no_recall": no_recall,
+        "accuracy": nanmean([s.value for s in scores]),
+    }
+
+
+RecTestScorer.spec = ScorerSpec(  # type: ignore[attr-defined]
+    name="test-rec",
+    metrics=("weight", "recall", "no_recall", "accuracy"),
+    card="test scorer: exact Yes./No. answers",
+    build=lambda spec, protocol, context, tasks: RecTestScorer(),
+    scorer_class="tests.runner.support:RecTestScorer",
+    aggregate=aggregate_rec_test,
+)
 
 
 class OverlapScorer:

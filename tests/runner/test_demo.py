@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from unifybench.runner.demo import run_demo
+from unifybench.demo import run_demo
 
 
 @pytest.mark.slow

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.support.reference import load, worst, write_dataset
-from unifybench.data.loader import load_local
+from unifybench.benchmarks.unifybench.loader import load_local
 from unifybench.runner.seeds import item_seed, legacy_flip
 from unifybench.scorers.base import ScoringInput
 from unifybench.scorers.bleu import BleuScorer, bleu_char

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from unifybench.catalog import list_scorers
 from unifybench.errors import ConfigError
-from unifybench.scorers.registry import build_scorers, list_scorers
+from unifybench.scorers.registry import build_scorers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,18 +28,25 @@ def test_text_tasks_without_judges() -> None:
     assert skipped == [("judge[knowledge]", "no vision judge configured")]
 
 
-def test_judge_module_missing_is_a_skip(monkeypatch: pytest.MonkeyPatch) -> None:
-    # a build without the judge scorers: importing them fails
-    monkeypatch.setitem(sys.modules, "unifybench.scorers.judged", None)
-    monkeypatch.setitem(sys.modules, "unifybench.scorers.knowledge", None)
-    scorers, skipped = build_scorers(
-        "v2", ["vqa", "knowledge"], text_judge=object(), vision_judge=object()
+def test_judge_module_missing_is_a_skip() -> None:
+    """A build without the judge scorer modules: their scorers are skipped and listed as such."""
+    code = (
+        "import sys; sys.modules['unifybench.scorers.judged'] = None; "
+        "sys.modules['unifybench.scorers.knowledge'] = None\n"
+        "from unifybench.catalog import list_scorers\n"
+        "from unifybench.scorers.registry import build_scorers\n"
+        "scorers, skipped = build_scorers('v2', ['vqa', 'knowledge'])\n"
+        "print([s.id for s in scorers]); print([n for n, _ in skipped])\n"
+        "print(all('not available in this build' in why for _, why in skipped))\n"
+        "listed = {sid: desc for sid, _, desc in list_scorers()}\n"
+        "print('not available in this build' in listed['unifybench.scorers.judged'])\n"
     )
-    assert [s.id for s in scorers] == ["bleu/char-1-2/v2@1"]
-    assert [name for name, _ in skipped] == ["judge[vqa]", "judge[knowledge]"]
-    assert all("not available in this build" in why for _, why in skipped)
-    listed = {sid: desc for sid, _, desc in list_scorers()}
-    assert "not available in this build" in listed["judge/deepseek-chat/legacy@3"]
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    ids, names, all_unavailable, listed = proc.stdout.splitlines()
+    assert ids == "['bleu/char-1-2/v2@1']"
+    assert names == "['judge[vqa]', 'judge_minilm[vqa]', 'judge_image[knowledge]']"
+    assert all_unavailable == listed == "True"
 
 
 def test_unavailable_weights_become_skips(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

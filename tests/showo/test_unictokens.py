@@ -195,7 +195,7 @@ def test_params_from_cli_strings_and_registry():
 
 
 def test_training_examples_from_concept(photo_concepts):
-    from methods.unictokens.data import mmu_examples, t2i_examples
+    from methods.common.training_data import mmu_examples, t2i_examples
 
     person = photo_concepts["person"]
     ex = mmu_examples(person)

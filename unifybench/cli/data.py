@@ -1,6 +1,8 @@
-"""``unifybench data ...``: write the sample benchmark, check a dataset folder.
+"""``unifybench data ...``: write a benchmark's sample set, check a source, download UnifyBench.
 
-Nothing heavy is imported at module level (the sample needs scikit-image only when it runs).
+A source is addressed like ``--data``: a bare folder means UnifyBench, ``NAME:FOLDER`` another
+benchmark. Nothing heavy is imported at module level (a sample needs scikit-image only when it
+runs).
 """
 
 from __future__ import annotations
@@ -9,18 +11,23 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``data sample`` and ``data check`` to the parser."""
-    data = sub.add_parser("data", help="write the sample benchmark or check a dataset folder")
+    """Add ``data sample``, ``data check`` and ``data download`` to the parser."""
+    data = sub.add_parser("data", help="write a sample set, check a dataset, download UnifyBench")
     verbs = data.add_subparsers(dest="data_command", metavar="VERB")
     data.set_defaults(func=lambda args: _usage(data))
 
     sample = verbs.add_parser(
         "sample",
-        help="write the small smoke-test benchmark (official layout) into OUT",
-        description="Write the deterministic smoke-test benchmark (3 concepts, official layout) "
-        "from photos shipped with scikit-image and scikit-learn.",
+        help="write a benchmark's small smoke-test set (its own layout) into OUT",
+        description="Write the deterministic smoke-test set of a benchmark (UnifyBench: 3 "
+        "concepts, official layout, from photos shipped with scikit-image and scikit-learn).",
     )
     sample.add_argument("out", metavar="OUT", help="folder to write (created if needed)")
+    sample.add_argument(
+        "--benchmark",
+        default="unifybench",
+        help="which benchmark's sample set (`unifybench ls benchmarks`; default: unifybench)",
+    )
     sample.set_defaults(func=run_sample)
 
     download = verbs.add_parser(
@@ -39,10 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     check = verbs.add_parser(
         "check",
         help="validate a dataset folder and print a report (exit 1 on any error)",
-        description="Validate a UnifyBench dataset folder: concepts found, items per task per "
-        "concept, and every problem with file, field and what was expected.",
+        description="Validate a dataset: concepts found, items per task per concept, and every "
+        "problem with file, field and what was expected. ROOT is a UnifyBench folder or "
+        "NAME:FOLDER for another benchmark.",
     )
-    check.add_argument("root", metavar="ROOT", help="dataset folder (official layout)")
+    check.add_argument("root", metavar="[NAME:]ROOT", help="dataset folder")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(func=run_check)
 
@@ -53,18 +61,20 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    """``unifybench data sample OUT``."""
-    from unifybench.data.sample import write_sample
+    """``unifybench data sample OUT [--benchmark NAME]``."""
+    from unifybench.benchmarks import DEFAULT, adapter, get_benchmark
 
-    out = write_sample(args.out)
-    print(f"wrote the UnifyBench sample benchmark (smoke-test set) to {out}")
-    print(f"check it with: unifybench data check {out}")
+    spec = get_benchmark(args.benchmark)
+    out = adapter(spec.name).write_sample(args.out)
+    print(f"wrote the {spec.display} sample set (smoke-test set) to {out}")
+    where = str(out) if spec.name == DEFAULT else f"{spec.name}:{out}"
+    print(f"check it with: unifybench data check {where}")
     return 0
 
 
 def run_download(args: argparse.Namespace) -> int:
     """``unifybench data download``: prints the dataset root (the folder to pass to other verbs)."""
-    from unifybench.data import hub
+    from unifybench.benchmarks.unifybench import hub
 
     root = hub.download(
         args.repo or hub.REPO_ID,
@@ -78,7 +88,12 @@ def run_download(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """``unifybench data check ROOT``: 0 when there is no error, 1 otherwise."""
-    from unifybench.data.check import main_check
+    """``unifybench data check [NAME:]ROOT``: 0 when there is no error, 1 otherwise."""
+    import json
 
-    return main_check(args.root, as_json=args.json)
+    from unifybench.benchmarks import split_data
+
+    spec, source = split_data(args.root)
+    report = spec.make_adapter().check(source or args.root)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.format())
+    return 0 if report.ok else 1

@@ -1,7 +1,8 @@
 """Run verbs: ``run``, ``predict``, ``score``, ``aggregate``, ``ls``, ``demo``.
 
-Each is a thin wrapper over the function of the same name in :mod:`unifybench.api`. Nothing heavy
-is imported at module level (``unifybench --help`` must not import torch or pandas).
+Each is a thin wrapper over the function of the same name in :mod:`unifybench.api` (``demo``:
+:func:`unifybench.demo.run_demo`). Nothing heavy is imported at module level (``unifybench
+--help`` must not import torch or pandas).
 """
 
 from __future__ import annotations
@@ -32,14 +33,16 @@ def parse_params(pairs: list[str] | None) -> dict[str, Any]:
 def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data",
-        help="dataset folder or hub repo id (default: the sample benchmark, "
-        "written on demand into the cache directory)",
+        metavar="[NAME:]SOURCE",
+        help="UnifyBench dataset folder or hub repo id; NAME:SOURCE for another benchmark "
+        "(`unifybench ls benchmarks`), NAME: for its sample set (default: UnifyBench's sample "
+        "set, written on demand into the cache directory)",
     )
     p.add_argument("--concepts", help="comma-separated concept ids (default: all)")
     p.add_argument(
         "--tasks",
-        help="comma-separated tasks: rec,vqa,text_only,choice,t2i,face,"
-        "knowledge (default: all the method can do)",
+        help="comma-separated tasks of the benchmark (`unifybench ls tasks`; default: all the "
+        "method can do)",
     )
 
 
@@ -72,9 +75,9 @@ def _add_predict_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--protocol",
-        choices=("legacy", "v2"),
-        default="v2",
-        help="legacy reproduces the published scripts (defects included); v2 is fixed",
+        default=None,
+        help="a protocol of the benchmark (UnifyBench: legacy reproduces the published scripts, "
+        "defects included; v2, the default, is fixed)",
     )
     from unifybench.runner.executors import add_executor_options
 
@@ -85,8 +88,7 @@ def _add_scoring_options(p: argparse.ArgumentParser, *, with_protocol: bool) -> 
     if with_protocol:
         p.add_argument(
             "--protocol",
-            choices=("legacy", "v2"),
-            help="scorer variants (default: the run's protocol)",
+            help="scorer variants: a protocol of the run's benchmark (default: the run's)",
         )
     g = p.add_argument_group("judges and scorer weights")
     g.add_argument("--judge-base-url", help="OpenAI-compatible base URL of the judges")
@@ -146,11 +148,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run_dir", type=Path, metavar="RUN")
     p.set_defaults(func=cmd_aggregate)
 
-    p = sub.add_parser("ls", help="list methods, tasks, scorers and judges")
-    p.add_argument("kind", nargs="?", choices=("methods", "tasks", "scorers", "judges"))
+    from unifybench.runner.listing import KINDS
+
+    p = sub.add_parser("ls", help="list methods, benchmarks, tasks, scorers, metrics and judges")
+    p.add_argument("kind", nargs="?", choices=KINDS)
     p.set_defaults(func=cmd_ls)
 
-    p = sub.add_parser("demo", help="sample benchmark + CPU baselines + every offline scorer")
+    p = sub.add_parser("demo", help="sample sets + CPU baselines + every offline scorer + board")
     p.add_argument("--out", type=Path, default=Path("runs/demo"), help="default: runs/demo")
     p.add_argument(
         "--images-per-prompt",
@@ -158,8 +162,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="images per prompt (default: 2, to keep the demo short; the benchmark uses 4)",
     )
-    p.add_argument("--protocol", choices=("legacy", "v2"), default="v2")
+    p.add_argument("--protocol", default=None, help="default: each benchmark's default")
     p.add_argument("--methods", help="comma-separated methods (default: the CPU baselines)")
+    p.add_argument(
+        "--benchmarks", help="comma-separated benchmarks (default: every runnable benchmark)"
+    )
     p.add_argument("--judge-base-url", help="OpenAI-compatible base URL of the judges")
     p.add_argument("--judge-key-env", help="environment variable holding the judge API key")
     p.add_argument("--clip-weights", help="local CLIP weights (default: download ViT-B/32)")
@@ -249,13 +256,15 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from unifybench import api
+    from unifybench.demo import run_demo
 
     kwargs: dict[str, Any] = {"protocol": args.protocol}
     if args.images_per_prompt is not None:
         kwargs["images_per_prompt"] = args.images_per_prompt
     if args.methods:
         kwargs["methods"] = [m.strip() for m in args.methods.split(",") if m.strip()]
+    if args.benchmarks:
+        kwargs["benchmarks"] = [b.strip() for b in args.benchmarks.split(",") if b.strip()]
     if args.judge_base_url:
         kwargs["judge_base_url"] = args.judge_base_url
     if args.judge_key_env:
@@ -264,5 +273,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
         kwargs["clip_weights"] = args.clip_weights
     if args.face_model_dir:
         kwargs["face_model_dir"] = args.face_model_dir
-    api.demo(args.out, **kwargs)
+    run_demo(args.out, **kwargs)
     return 0

@@ -1,8 +1,6 @@
-"""The UnifyBench data layer: typed records, the loader, the checker and the sample benchmark.
+"""The data layer shared by every benchmark: typed records, path confinement, problem reports,
+the manifest hash and the ``datasets`` export.
 
-``load_benchmark(source)`` reads a local dataset folder or the hub repo; see docs/data.md.
+Loading a particular benchmark is its adapter's job (:mod:`unifybench.benchmarks`);
+``unifybench.benchmarks.load_benchmark(source)`` reads a folder, a hub repo or ``NAME:SOURCE``.
 """
-
-from unifybench.data.loader import load_benchmark, load_local
-
-__all__ = ["load_benchmark", "load_local"]

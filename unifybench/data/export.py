@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
-from unifybench.data.records import UNDERSTANDING_TASKS, Benchmark
+from unifybench.data.records import Benchmark
 from unifybench.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -25,16 +25,19 @@ def to_hf_dataset(
 ) -> datasets.Dataset:
     """One row per understanding item: id, concept, task, question, answer, image.
 
-    ``tasks`` selects among rec, vqa, text_only, choice (default: all). ``images="path"`` stores the
+    ``tasks`` selects among the understanding tasks (default: all). ``images="path"`` stores the
     absolute image path as a string; ``images="feature"`` casts the column to ``datasets.Image()``,
     which decodes lazily on access. Rows follow concept order, then dataset order.
     """
-    wanted = tuple(UNDERSTANDING_TASKS if tasks is None else tasks)
-    unknown = [t for t in wanted if t not in UNDERSTANDING_TASKS]
+    from unifybench.tasks import task_names
+
+    understanding = task_names("understanding")
+    wanted = tuple(understanding if tasks is None else tasks)
+    unknown = [t for t in wanted if t not in understanding]
     if unknown:
         raise ConfigError(
             f"unknown understanding task(s) {', '.join(unknown)}; "
-            f"expected some of {', '.join(UNDERSTANDING_TASKS)}"
+            f"expected some of {', '.join(understanding)}"
         )
     if images not in ("path", "feature"):
         raise ConfigError(f"images must be 'path' or 'feature', got {images!r}")

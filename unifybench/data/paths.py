@@ -15,6 +15,8 @@ from pathlib import Path
 
 from unifybench.errors import DataError
 
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
+
 # Top-level names of the layout and what may follow them, so that a foreign prefix that happens
 # to contain one of these words (``/data/concept/ub/concept/test/...``) is not taken for the root.
 _ANCHORS: dict[str, Callable[[Sequence[str]], bool]] = {
@@ -111,3 +113,22 @@ def join_inside(base: Path, name: str, guard: RootGuard, *, file: str | Path, fi
         raise DataError(file, field, f"a file name (a non-empty string), got {name!r}")
     candidate = os.path.normpath(os.path.join(base, name))
     return guard.check(candidate, file=file, field=field, raw=name)
+
+
+def _natural_key(path: Path) -> tuple[int, int, str]:
+    stem = path.stem
+    return (0, int(stem), path.name) if stem.isdigit() else (1, 0, path.name)
+
+
+def list_images(folder: Path) -> tuple[Path, ...]:
+    """Image files directly in ``folder`` (none if it does not exist), in numeric order."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [
+                Path(e.path)
+                for e in entries
+                if os.path.splitext(e.name)[1].lower() in IMAGE_SUFFIXES and not e.is_dir()
+            ]
+    except (FileNotFoundError, NotADirectoryError):
+        return ()
+    return tuple(sorted(found, key=_natural_key))

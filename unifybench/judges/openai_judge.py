@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unifybench.errors import ConfigError
 from unifybench.judges.base import JudgeRequest, JudgeResult, render_fields
@@ -38,6 +38,9 @@ from unifybench.judges.parsing import (
 from unifybench.judges.retry import Backoff, parse_retry_after
 from unifybench.judges.templates import load_template
 from unifybench.submission import JudgeInfo
+
+if TYPE_CHECKING:
+    from unifybench.protocols import Protocol
 
 log = logging.getLogger("unifybench.judges")
 
@@ -144,8 +147,8 @@ class OpenAIJudge:
                 "pip install 'unifybench[judges]'"
             ) from None
 
-    def for_protocol(self, protocol: str) -> OpenAIJudge:
-        """This judge as ``protocol`` uses it (``config.PROTOCOL_REQUESTS``).
+    def for_protocol(self, protocol: Protocol | str) -> OpenAIJudge:
+        """This judge as ``protocol`` uses it (its ``text_judge`` / ``vision_judge`` flags).
 
         A judge on a built-in prompt of its role (``text`` / ``text-legacy``, ``vision`` /
         ``vision-legacy``) gets the protocol's prompt and request settings (temperature,

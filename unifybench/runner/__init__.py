@@ -5,7 +5,8 @@
 - :mod:`.score`: ``scores.jsonl`` from saved predictions; never calls the method.
 - :mod:`.aggregate`: ``result.json`` (the submission schema) from scores alone.
 - :mod:`.provenance`, :mod:`.layout`, :mod:`.jsonl`, :mod:`.seeds`, :mod:`.lock`: the plumbing.
-- :mod:`.setup`: options -> data, judges, scorers; :mod:`.demo`: the README's main job.
+- :mod:`.setup`: options -> data, judges, scorers (from the task, scorer and benchmark specs).
 
-Use it through :mod:`unifybench.api` (or the CLI verbs of the same names).
+Use it through :mod:`unifybench.api` (or the CLI verbs of the same names); the demo
+(:mod:`unifybench.demo`) sits above the API.
 """

@@ -1,6 +1,8 @@
 """Stage 4: aggregate. ``scores.jsonl`` -> ``result.json`` (submission schema), from scores alone.
 
-Per task and metric: per-concept value = the scorer's own ``aggregate`` over that concept's scores;
+Per task and metric: per-concept value = the scorer spec's aggregate function over that concept's
+scores (the function and the protocol's flags are recorded in ``scoring.json``; no scorer object
+is rebuilt); only the metrics the task's spec reports become results, the rest are side figures;
 the metric = mean over concepts (the published aggregation), weighted by the per-concept
 ``POOL_WEIGHT`` a scorer may return where the published script pools items over concepts instead
 (legacy CLIP-I/CLIP-T: every image of every concept in one mean). Also n (items with a score),
@@ -14,7 +16,6 @@ no interval (None).
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 from collections import Counter, defaultdict
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from unifybench.errors import DataError
+from unifybench.protocols import Protocol
 from unifybench.runner.config import RunConfig, read_config, write_json
 from unifybench.runner.jsonl import read_records
 from unifybench.runner.layout import RunLayout
@@ -49,19 +51,6 @@ from unifybench.submission import (
 BOOTSTRAP_RESAMPLES = 1000
 CI_METHOD = f"percentile bootstrap over concepts, {BOOTSTRAP_RESAMPLES} resamples, 95%"
 
-# Metric names each task reports (HELPERS "Shared names"); other keys a scorer's aggregate returns
-# are side figures and go to ``extra`` of the scorer's main metric. A per-type form of a reported
-# metric (``accuracy[vqa_choice]``, scorers.base.per_type_metric) is reported too.
-TASK_METRICS: dict[str, frozenset[str]] = {
-    "rec": frozenset({"weight", "recall", "no_recall", "accuracy"}),
-    "choice": frozenset({"accuracy"}),
-    "vqa": frozenset({"bleu", "judge", "judge_minilm"}),
-    "text_only": frozenset({"bleu", "judge", "judge_minilm"}),
-    "t2i": frozenset({"clip_i", "clip_t"}),
-    "face": frozenset({"face_sim", "face_sim_dlib"}),
-    "knowledge": frozenset({"judge"}),
-}
-
 Aggregator = Callable[[Sequence[Score]], dict[str, float]]
 
 
@@ -80,70 +69,65 @@ def bootstrap_ci(
 
 
 def resolve_aggregators(
-    scoring: dict[str, Any], scorers: Sequence[Any] | None = None
+    scoring: dict[str, Any],
+    scorers: Sequence[Any] | None = None,
+    protocol: Protocol | None = None,
 ) -> tuple[dict[str, Aggregator], list[str]]:
     """scorer id -> its aggregate function, and notes for ids that fell back to a plain mean.
 
-    Live scorer objects (from the score stage) are used when given. Otherwise the scorer's own
-    ``aggregate`` is called on an instance of its recorded class made without ``__init__`` (so no
-    weights load and no judge is contacted), with ``id``, ``metric`` and ``protocol`` set from the
-    record; every scorer in this project aggregates from its scores and these attributes alone.
-    A scorer whose class cannot be imported, or whose aggregate needs more, is aggregated as the
-    NaN-skipping mean of its values, and the result's notes say so.
+    Live scorer objects (from the score stage) are used when given. Otherwise the aggregate
+    function recorded with the scorer's spec in ``scoring.json`` is called with the recorded
+    protocol; for runs recorded before specs were written there, the registered spec of the
+    scorer's class and metric. A scorer with neither (a custom scorer without a spec) is
+    aggregated as the NaN-skipping mean of its values, and the result's notes say so.
     """
     found: dict[str, Aggregator] = {s.id: s.aggregate for s in scorers or ()}
     notes: list[str] = []
+    if protocol is None:
+        protocol = stored_protocol(scoring)
     for entry in scoring.get("scorers", []):
         sid = entry["id"]
         if sid in found:
             continue
-        found[sid] = _stored_aggregator(entry, notes)
+        found[sid] = _stored_aggregator(entry, protocol, notes)
     return found, notes
 
 
-def _stored_aggregator(entry: dict[str, Any], notes: list[str]) -> Aggregator:
+def stored_protocol(scoring: dict[str, Any], benchmark: str = "unifybench") -> Protocol:
+    """The protocol a run was scored under: its recorded flags, else the benchmark's protocol of
+    the recorded name (runs scored before flags were recorded)."""
+    from unifybench.runner.config import run_protocol
+
+    spec = scoring.get("protocol_spec")
+    if isinstance(spec, dict):
+        return Protocol.from_json(spec)
+    return run_protocol(benchmark, scoring.get("protocol") or "v2")
+
+
+def _stored_aggregator(entry: dict[str, Any], protocol: Protocol, notes: list[str]) -> Aggregator:
+    from unifybench.registry import import_target
+    from unifybench.scorers.registry import REGISTRY, spec_for_class
+
     sid, metric = entry["id"], entry.get("metric", "value")
-    plain = _plain_mean(metric)
-    bare = _bare_instance(entry)
-    if bare is None:
-        notes.append(f"{sid}: aggregated as the plain mean of item values (class not importable)")
-        return plain
+    recorded = entry.get("spec") if isinstance(entry.get("spec"), dict) else {}
+    function = None
+    if recorded.get("aggregate"):
+        try:
+            function = import_target(recorded["aggregate"])
+        except (ImportError, AttributeError):
+            function = None
+    if function is None:
+        spec = REGISTRY.find(recorded["name"]) if recorded.get("name") else None
+        spec = spec or spec_for_class(str(entry.get("class", "")), entry.get("metric"))
+        function = spec.aggregate if spec is not None else None
+    if function is None:
+        notes.append(f"{sid}: aggregated as the plain mean of item values (no scorer spec)")
+        return _plain_mean(metric)
 
     def aggregate(scores: Sequence[Score]) -> dict[str, float]:
-        try:
-            return bare.aggregate(scores)
-        except AttributeError:
-            note = f"{sid}: aggregated as the plain mean of item values (aggregate needs state)"
-            if note not in notes:
-                notes.append(note)
-            return plain(scores)
+        return function(scores, protocol, metric)
 
     return aggregate
-
-
-def _bare_instance(entry: dict[str, Any]) -> Any:
-    import importlib
-
-    from unifybench.runner.score import scorer_protocol
-
-    module_name, _, qualname = str(entry.get("class", "")).partition(":")
-    if not module_name or not qualname or "<locals>" in qualname:
-        return None
-    try:
-        cls: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            cls = getattr(cls, part)
-        bare = object.__new__(cls)
-        for name, value in (
-            ("id", entry["id"]),
-            ("metric", entry.get("metric")),
-            ("protocol", scorer_protocol(entry["id"])),
-        ):
-            with contextlib.suppress(AttributeError):  # a read-only property keeps its value
-                setattr(bare, name, value)
-    except Exception:
-        return None
-    return bare if callable(getattr(bare, "aggregate", None)) else None
 
 
 def _plain_mean(metric: str) -> Aggregator:
@@ -268,7 +252,8 @@ def _task_metrics(
 
     # The scorer's main metric first (e.g. rec: weight), then the rest in the scorer's order.
     names = list(dict.fromkeys([main_metric, *(k for v in per_concept.values() for k in v)]))
-    allowed = TASK_METRICS.get(task, frozenset()) | {main_metric}
+    allowed = reported_metrics(task) | {main_metric}
+    # a per-type form of a reported metric (accuracy[vqa_choice]) is reported too
     metric_names = [m for m in names if split_per_type(m)[0] in allowed]
     side_names = [m for m in names if split_per_type(m)[0] not in allowed]
 
@@ -299,6 +284,14 @@ def _task_metrics(
             extra=dict(extra),
         )
     return out
+
+
+def reported_metrics(task: str) -> frozenset[str]:
+    """The metrics a task's spec reports (other keys of an aggregate are side figures)."""
+    from unifybench.tasks import find_task
+
+    spec = find_task(task)
+    return frozenset(spec.metrics) if spec is not None else frozenset()
 
 
 def _weighted_mean_or_none(
@@ -333,7 +326,9 @@ def _run_aggregation(run_dir: Path, scorers: Sequence[Any] | None) -> Submission
     scoring = load_scoring(run_dir)
     if not scoring:
         raise DataError(layout.scoring, "", "a scored run (run `unifybench score` first)")
-    aggregators, notes = resolve_aggregators(scoring, scorers)
+    aggregators, notes = resolve_aggregators(
+        scoring, scorers, stored_protocol(scoring, config.benchmark)
+    )
     results, more_notes = compute_results(
         plan,
         load_predictions(run_dir),

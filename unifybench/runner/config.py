@@ -4,24 +4,35 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from unifybench.errors import ConfigError, DataError
+from unifybench.protocols import Protocol
 
 # Fields that change what a method is asked or how it is asked: resuming with other values would
 # mix two runs in one file. The data is compared by manifest hash (a moved folder is the same data)
 # and by its location only when there is no hash.
-_PREDICT_FIELDS = ("method", "params", "manifest_hash", "seed", "images_per_prompt", "protocol")
+_PREDICT_FIELDS = (
+    "method",
+    "params",
+    "manifest_hash",
+    "seed",
+    "images_per_prompt",
+    "benchmark",
+    "protocol",
+)
 
 
 @dataclass
 class RunConfig:
     """What was run: one method on one dataset with one seed.
 
-    ``protocol`` matters already when predicting: the legacy protocol flips test images at random
-    (seeded here, unseeded upstream) before the method sees them. ``concepts`` and ``tasks`` may
-    grow when a run is resumed with more of them.
+    ``benchmark`` names the benchmark spec (its adapter loaded the data; its protocols apply),
+    ``protocol`` one of its protocols. The protocol matters already when predicting: legacy flips
+    test images at random (``test_image_flip``; seeded here, unseeded upstream) before the method
+    sees them. ``concepts`` and ``tasks`` may grow when a run is resumed with more of them.
     """
 
     method: str
@@ -37,9 +48,14 @@ class RunConfig:
     images_per_prompt: int | None = None
     protocol: str = "v2"
     categories: dict[str, str] = field(default_factory=dict)  # concept id -> human/animal/object
+    benchmark: str = "unifybench"  # runs written before benchmarks were specs are UnifyBench's
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def protocol_spec(self) -> Protocol:
+        """The run's protocol (ConfigError when the benchmark does not offer it)."""
+        return run_protocol(self.benchmark, self.protocol)
 
     @classmethod
     def from_json(cls, data: dict[str, Any], path: Path | None = None) -> RunConfig:
@@ -62,6 +78,14 @@ class RunConfig:
                     "use another --run-name (or --out) for a new run, or `unifybench score` to "
                     "re-score its predictions"
                 )
+
+
+@lru_cache(maxsize=64)
+def run_protocol(benchmark: str, protocol: str) -> Protocol:
+    """The protocol ``protocol`` of the benchmark ``benchmark`` (a runnable one)."""
+    from unifybench.benchmarks import get_benchmark
+
+    return get_benchmark(benchmark).runnable_protocol(protocol)
 
 
 def read_config(path: Path) -> RunConfig:

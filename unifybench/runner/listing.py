@@ -1,10 +1,11 @@
-"""``unifybench ls``: the methods, tasks, scorers and judges this installation knows."""
+"""``unifybench ls``: the methods, benchmarks, tasks, scorers, metrics and judges this installation
+knows. Everything but methods and judges is listed from the specs (:mod:`unifybench.catalog`)."""
 
 from __future__ import annotations
 
 from unifybench.errors import ConfigError
 
-KINDS = ("methods", "tasks", "scorers", "judges")
+KINDS = ("methods", "benchmarks", "tasks", "scorers", "metrics", "judges")
 
 
 def available(kind: str | None = None) -> dict[str, list[str]]:
@@ -12,10 +13,7 @@ def available(kind: str | None = None) -> dict[str, list[str]]:
     if kind is not None and kind not in KINDS:
         raise ConfigError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
     wanted = KINDS if kind is None else (kind,)
-    out: dict[str, list[str]] = {}
-    for name in wanted:
-        out[name] = _LISTERS[name]()
-    return out
+    return {name: _LISTERS[name]() for name in wanted}
 
 
 def _methods() -> list[str]:
@@ -24,24 +22,34 @@ def _methods() -> list[str]:
     return list_methods()
 
 
-def _tasks() -> list[str]:
-    from unifybench.data.records import ALL_TASKS
+def _benchmarks() -> list[str]:
+    from unifybench.catalog import list_benchmarks
 
-    return list(ALL_TASKS)
+    return list_benchmarks()
+
+
+def _tasks() -> list[str]:
+    from unifybench.catalog import list_tasks
+
+    return list_tasks()
 
 
 def _scorers() -> list[str]:
-    try:
-        from unifybench.scorers.registry import list_scorers
-    except ImportError as err:
-        return [f"(scorer registry not available: {err})"]
+    from unifybench.catalog import list_scorers
+
+    return [f"{sid:<42} {tasks:<14} {description}" for sid, tasks, description in list_scorers()]
+
+
+def _metrics() -> list[str]:
+    from unifybench.metrics import metric_registry
+
     rows = []
-    for row in list_scorers():
-        if isinstance(row, (tuple, list)) and len(row) >= 3:
-            sid, tasks, description = row[0], row[1], row[2]
-            rows.append(f"{sid:<42} {tasks:<14} {description}")
-        else:
-            rows.append(str(row))
+    for spec in metric_registry().values():
+        note = " (side figure)" if spec.side else ""
+        note += f" (unofficial stand-in for {spec.approximates})" if spec.approximates else ""
+        rows.append(
+            f"{spec.name:<20} {spec.range_text:<10} {spec.direction:<7} {spec.display}{note}"
+        )
     return rows
 
 
@@ -55,4 +63,11 @@ def _judges() -> list[str]:
     ]
 
 
-_LISTERS = {"methods": _methods, "tasks": _tasks, "scorers": _scorers, "judges": _judges}
+_LISTERS = {
+    "methods": _methods,
+    "benchmarks": _benchmarks,
+    "tasks": _tasks,
+    "scorers": _scorers,
+    "metrics": _metrics,
+    "judges": _judges,
+}

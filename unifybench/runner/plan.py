@@ -13,15 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from unifybench.data.records import ALL_TASKS, GENERATION_TASKS, UNDERSTANDING_TASKS
 from unifybench.errors import ConfigError, DataError
+from unifybench.tasks import find_task, get_task
 
 if TYPE_CHECKING:
     from unifybench.data.records import Benchmark, GenerationPrompt, UnderstandingItem
-
-TASK_CAPABILITY: dict[str, str] = {t: "understanding" for t in UNDERSTANDING_TASKS} | {
-    t: "generation" for t in GENERATION_TASKS
-}
 
 
 @dataclass(frozen=True)
@@ -36,7 +32,7 @@ class PlanItem:
 
     @property
     def is_generation(self) -> bool:
-        return self.task in GENERATION_TASKS
+        return get_task(self.task).is_generation
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,16 +59,19 @@ def parse_list(value: str | Sequence[str] | None) -> list[str] | None:
     return out or None
 
 
-def select_tasks(tasks: Iterable[str] | None, capabilities: Iterable[str]) -> list[str]:
-    """The tasks to plan: those asked for (default all) that the method has the capability for."""
+def select_tasks(
+    tasks: Iterable[str] | None, capabilities: Iterable[str], offered: Sequence[str]
+) -> list[str]:
+    """The tasks to plan: those asked for (default: every task the benchmark ``offered``) that
+    the method has the capability for (the capability comes from each task's spec)."""
     caps = set(capabilities)
-    wanted = list(ALL_TASKS) if tasks is None else list(tasks)
-    unknown = [t for t in wanted if t not in TASK_CAPABILITY]
+    wanted = list(offered) if tasks is None else list(tasks)
+    unknown = [t for t in wanted if t not in offered or find_task(t) is None]
     if unknown:
         raise ConfigError(
-            f"unknown task(s) {', '.join(unknown)}; known tasks: {', '.join(ALL_TASKS)}"
+            f"unknown task(s) {', '.join(unknown)}; known tasks: {', '.join(offered)}"
         )
-    return [t for t in wanted if TASK_CAPABILITY[t] in caps]
+    return [t for t in wanted if get_task(t).capability in caps]
 
 
 def select_concepts(benchmark: Benchmark, concepts: Iterable[str] | None) -> list[str]:
@@ -108,7 +107,7 @@ def _plan_item(
     item: UnderstandingItem | GenerationPrompt, images_per_prompt: int | None
 ) -> PlanItem:
     n = 0
-    if item.task in GENERATION_TASKS:
+    if get_task(item.task).is_generation:
         n = images_per_prompt if images_per_prompt is not None else item.n_images  # type: ignore[union-attr]
     return PlanItem(item.id, item.concept_id, item.task, item.index, n)
 

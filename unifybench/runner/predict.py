@@ -114,8 +114,10 @@ def prepare_run(
     """Check a stored run against ``config``, merge concepts/tasks, write run.json, plan.json."""
     layout = RunLayout(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    from unifybench.benchmarks import get_benchmark
+
     caps = method_capabilities(method)
-    tasks = select_tasks(config.tasks or None, caps)
+    tasks = select_tasks(config.tasks or None, caps, get_benchmark(config.benchmark).tasks)
     concepts = select_concepts(benchmark, config.concepts or None)
     if layout.config.exists():
         stored = read_config(layout.config)
@@ -379,21 +381,23 @@ def _predict_one(
                 seconds=round(time.perf_counter() - started, 4),
             )
         image = load_image(item.image) if getattr(item, "image", None) is not None else None
+        protocol = config.protocol_spec()
+        # questions_as_written: the published script builds its prompt from the turn as written
+        # (only "<image>\n" removed); test_image_flip: it flips the test image at random
+        # (defect 1, probability 0.25; seeded here).
         question = item.question  # type: ignore[union-attr]
-        kwargs: dict[str, Any] = {}
-        if config.protocol == "legacy":
-            # The published script builds its prompt from the turn as written (only "<image>\n"
-            # removed) and flips the test image at random (defect 1, probability 0.25; seeded here).
+        if protocol.questions_as_written:
             question = item.legacy_question  # type: ignore[union-attr]
-            if image is not None:
-                flipped = legacy_flip(seed)
-                if getattr(method, "flips_after_crop", False):
-                    # The method crops like the published transform and flips after the crop.
-                    kwargs["flip"] = flipped
-                elif flipped:
-                    from PIL import ImageOps
+        kwargs: dict[str, Any] = {}
+        if image is not None and protocol.test_image_flip == "published":
+            flipped = legacy_flip(seed)
+            if getattr(method, "flips_after_crop", False):
+                # The method crops like the published transform and flips after the crop.
+                kwargs["flip"] = flipped
+            elif flipped:
+                from PIL import ImageOps
 
-                    image = ImageOps.mirror(image)
+                image = ImageOps.mirror(image)
         answer = method.answer(state, question, image, **kwargs)
         if not isinstance(answer, str):
             raise TypeError(f"answer() must return str, got {type(answer).__name__}")

@@ -25,6 +25,7 @@ from unifybench.scorers.base import Score, ScoringInput
 
 if TYPE_CHECKING:
     from unifybench.data.records import Benchmark
+    from unifybench.protocols import Protocol
     from unifybench.scorers.base import Scorer
 
 DEFAULT_BATCH = 64
@@ -120,12 +121,20 @@ def run_scoring(
     scorers: Sequence[Scorer],
     *,
     skipped: Sequence[tuple[str, str]] = (),
-    protocol: str,
+    protocol: Protocol | str,
     judges: Sequence[Any] = (),
     batch_size: int = DEFAULT_BATCH,
     progress: bool | None = None,
 ) -> ScoreSummary:
-    """Score every ok prediction with every applicable scorer. See the module docstring."""
+    """Score every ok prediction with every applicable scorer. See the module docstring.
+
+    ``protocol``: the Protocol the scorers were built for, or its name among the protocols of
+    the run's benchmark; it is written into ``scoring.json`` with every flag.
+    """
+    if isinstance(protocol, str):
+        from unifybench.runner.config import read_config, run_protocol
+
+        protocol = run_protocol(read_config(RunLayout(run_dir).config).benchmark, protocol)
     with run_lock(run_dir):
         return _run_scoring(
             run_dir, benchmark, scorers, skipped, protocol, judges, batch_size, progress
@@ -137,7 +146,7 @@ def _run_scoring(
     benchmark: Benchmark,
     scorers: Sequence[Scorer],
     skipped: Sequence[tuple[str, str]],
-    protocol: str,
+    protocol: Protocol,
     judges: Sequence[Any],
     batch_size: int,
     progress: bool | None,
@@ -153,7 +162,9 @@ def _run_scoring(
     done = {score_key(r) for r in kept}
 
     summary = ScoreSummary(run_dir, scorers=[s.id for s in scorers])
-    record_session(layout.provenance, "score", protocol=protocol, scorers=[s.id for s in scorers])
+    record_session(
+        layout.provenance, "score", protocol=protocol.name, scorers=[s.id for s in scorers]
+    )
     write_json(layout.scoring, _scoring_manifest(scorers, skipped, protocol, judges))
 
     work: list[tuple[Scorer, str | None, list[dict[str, Any]]]] = []
@@ -209,7 +220,10 @@ def _run_scoring(
 
 
 def _scoring_manifest(
-    scorers: Sequence[Any], skipped: Sequence[tuple[str, str]], protocol: str, judges: Sequence[Any]
+    scorers: Sequence[Any],
+    skipped: Sequence[tuple[str, str]],
+    protocol: Protocol,
+    judges: Sequence[Any],
 ) -> dict[str, Any]:
     # The judge a scorer actually uses (it may switch prompts per protocol) is ``scorer.judge``;
     # ``judges`` adds any a custom scorer uses without exposing it. One entry per identity.
@@ -225,20 +239,29 @@ def _scoring_manifest(
             judge_infos.append(data)
     return {
         "date": now_iso(),
-        "protocol": protocol,
-        "scorers": [
-            {
-                "id": s.id,
-                "metric": s.metric,
-                "tasks": sorted(s.tasks),
-                "judge": judge_identity(s),
-                "class": f"{type(s).__module__}:{type(s).__qualname__}",
-            }
-            for s in scorers
-        ],
+        "protocol": protocol.name,
+        # Every flag of the protocol and the spec of every scorer (its metrics and aggregate
+        # function), so that aggregation from stored scores needs no scorer object.
+        "protocol_spec": jsonable(protocol.to_json()),
+        "scorers": [_scorer_entry(s, protocol) for s in scorers],
         "skipped": [{"name": name, "reason": reason} for name, reason in skipped],
         "judges": judge_infos,
     }
+
+
+def _scorer_entry(scorer: Any, protocol: Protocol) -> dict[str, Any]:
+    entry = {
+        "id": scorer.id,
+        "metric": scorer.metric,
+        "tasks": sorted(scorer.tasks),
+        "judge": judge_identity(scorer),
+        "class": f"{type(scorer).__module__}:{type(scorer).__qualname__}",
+    }
+    spec = getattr(scorer, "spec", None)
+    to_json = getattr(spec, "to_json", None)
+    if callable(to_json):
+        entry["spec"] = jsonable(to_json(protocol))
+    return entry
 
 
 def _item_index(benchmark: Benchmark) -> dict[str, Any]:

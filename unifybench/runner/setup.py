@@ -1,12 +1,12 @@
 """Turning options into things: the benchmark to load, the judges and scorers to build.
 
 Kept apart from the stages so that ``unifybench score`` can rebuild scorers for a stored run, and so
-that the CLI's option names map one to one onto :class:`ScoringOptions`.
+that the CLI's option names map one to one onto :class:`ScoringOptions`. Which judges and scorers a
+task needs comes from its spec (:mod:`unifybench.tasks`); the protocol from the benchmark's spec.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,9 +17,7 @@ from unifybench.errors import ConfigError, UnifyBenchError
 
 if TYPE_CHECKING:
     from unifybench.data.records import Benchmark
-
-TEXT_JUDGE_TASKS = frozenset({"vqa", "text_only"})
-VISION_JUDGE_TASKS = frozenset({"knowledge"})
+    from unifybench.protocols import Protocol
 
 
 @dataclass
@@ -48,139 +46,159 @@ class ScoringSetup:
     judges: list[Any]
 
 
-def cache_dir() -> Path:
-    """UnifyBench's cache: $UNIFYBENCH_CACHE_DIR, else ~/.cache/unifybench (as the data layer)."""
-    if os.environ.get("UNIFYBENCH_CACHE_DIR"):
-        return Path(os.environ["UNIFYBENCH_CACHE_DIR"])
-    return Path.home() / ".cache" / "unifybench"
-
-
-def sample_root() -> Path:
-    """The sample benchmark, written on first use into the cache directory."""
-    import shutil
-    import tempfile
-
-    import unifybench
-    from unifybench.data.sample import write_sample
-
-    target = cache_dir() / f"sample-{unifybench.__version__}"
-    if (target / "concepts_list.json").exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="sample-", dir=target.parent))
-    try:
-        root = Path(write_sample(tmp / "data"))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(root, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
-
-
 def load_data(
     data: str | Path | None, concepts: Sequence[str] | None = None
 ) -> tuple[Benchmark, str, str | None]:
-    """Load a benchmark: (benchmark, source, manifest hash). Default: the sample benchmark."""
-    from unifybench.data import load_benchmark
+    """Load a benchmark: (benchmark, data label, manifest hash). Default: UnifyBench's sample.
+
+    ``data`` is a ``--data`` value: a folder, a hub repo id, ``NAME:SOURCE`` or ``NAME:``.
+    """
+    from unifybench.benchmarks import load_data as load
     from unifybench.data.manifest import manifest_hash
 
-    source = str(sample_root() if data is None else data)
-    benchmark = load_benchmark(source, concepts=list(concepts) if concepts else None)
-    return benchmark, source, manifest_hash(benchmark)
+    benchmark, _, label = load(data, concepts=list(concepts) if concepts else None)
+    return benchmark, label, manifest_hash(benchmark)
 
 
-SAMPLE_DATASET = "unifybench-sample"
-_SAMPLE_MARK = "# UnifyBench sample"
+def sample_root(benchmark: str = "unifybench") -> Path:
+    """The sample set of a benchmark, written on first use into the cache directory."""
+    from unifybench.benchmarks import adapter
+
+    return adapter(benchmark).sample_root()
 
 
 def is_sample(benchmark: Benchmark) -> bool:
-    """True for the smoke-test sample benchmark (its README says so); never ranked."""
-    readme = Path(benchmark.root) / "README.md"
-    try:
-        with readme.open(encoding="utf-8") as fh:
-            return fh.readline().startswith(_SAMPLE_MARK)
-    except OSError:
-        return False
+    """True for a benchmark's smoke-test sample set; never ranked."""
+    from unifybench.benchmarks import get_benchmark
+
+    spec = get_benchmark(benchmark.adapter)
+    return spec.runnable and spec.make_adapter().is_sample(benchmark)
 
 
 def dataset_name(benchmark: Benchmark) -> str:
-    """The dataset name results carry: ``unifybench-sample`` for the sample, else the loader's."""
-    return SAMPLE_DATASET if is_sample(benchmark) else benchmark.name
+    """The dataset id results carry: the sample set's id for a sample, else the loader's name."""
+    from unifybench.benchmarks import get_benchmark
+
+    spec = get_benchmark(benchmark.adapter)
+    return spec.make_adapter().dataset_name(benchmark) if spec.runnable else benchmark.name
+
+
+def scoring_protocol(options: ScoringOptions, benchmark: str = "unifybench") -> Protocol:
+    """The protocol the options name, among the benchmark's runnable protocols."""
+    from unifybench.benchmarks import get_benchmark
+
+    return get_benchmark(benchmark).runnable_protocol(options.protocol)
+
+
+def judge_roles(tasks: Sequence[str]) -> dict[str, list[str]]:
+    """judge role -> the given tasks whose spec needs a judge of that role."""
+    from unifybench.tasks import get_task
+
+    roles: dict[str, list[str]] = {}
+    for name in dict.fromkeys(tasks):
+        role = get_task(name).judge_role
+        if role is not None:
+            roles.setdefault(role, []).append(name)
+    return roles
 
 
 def build_judges(
-    options: ScoringOptions, tasks: Sequence[str], *, missing: str = "error"
+    options: ScoringOptions,
+    tasks: Sequence[str],
+    *,
+    missing: str = "error",
+    protocol: Protocol | None = None,
 ) -> tuple[Any, Any, list[tuple[str, str]]]:
-    """(text judge, vision judge, skipped) for the tasks that need judges.
+    """(text judge, vision judge, skipped) for the judge roles the tasks' specs need.
 
-    Official presets (deepseek-chat for text, gpt-4o for images) unless options override the
-    model, base URL or key variable; a judge whose model is not the preset's is marked unofficial.
-    ``missing="error"``: a judge that is not ready (no API key) raises ConfigError before any work.
-    ``missing="skip"`` (the demo): it is left out and listed in ``skipped`` with the reason.
+    Official presets (deepseek-chat for text, gpt-4o for images) with the protocol's prompts,
+    unless options override the model, base URL or key variable; a judge whose model is not the
+    preset's is marked unofficial. ``missing="error"``: a judge that is not ready (no API key)
+    raises ConfigError before any work. ``missing="skip"`` (the demo): it is left out and listed
+    in ``skipped`` with the reason.
     """
+    protocol = protocol or scoring_protocol(options)
+    roles = judge_roles(tasks)
     skipped: list[tuple[str, str]] = []
     text = vision = None
-    if TEXT_JUDGE_TASKS & set(tasks):
+    if "text" in roles:
         if options.offline_judge:
             from unifybench.judges import MiniLMJudge
 
             text = MiniLMJudge()
         else:
-            text = _ready(lambda: _api_judge(options, "text"), "text judge", missing, skipped)
-    if VISION_JUDGE_TASKS & set(tasks):
+            text = _ready(
+                lambda: _api_judge(options, "text", protocol), "text", roles, missing, skipped
+            )
+    if "vision" in roles:
         if options.offline_judge and not options.vision_judge_model:
             skipped.append(("vision judge", "no offline vision judge exists (--offline-judge)"))
         else:
-            vision = _ready(lambda: _api_judge(options, "vision"), "vision judge", missing, skipped)
+            vision = _ready(
+                lambda: _api_judge(options, "vision", protocol), "vision", roles, missing, skipped
+            )
     return text, vision, skipped
 
 
-def _api_judge(options: ScoringOptions, role: str) -> Any:
+def _api_judge(options: ScoringOptions, role: str, protocol: Protocol) -> Any:
     """An OpenAI-compatible judge from the official preset with the options' overrides."""
     from unifybench.judges import OpenAIJudge, text_judge_preset, vision_judge_preset
 
+    preset_of = text_judge_preset if role == "text" else vision_judge_preset
     overrides: dict[str, Any] = {}
     if options.judge_base_url:
         overrides["base_url"] = options.judge_base_url
     if options.judge_key_env:
         overrides["api_key_env"] = options.judge_key_env
     model = options.judge_model if role == "text" else options.vision_judge_model
-    preset_of = text_judge_preset if role == "text" else vision_judge_preset
-    if model and model != preset_of(options.protocol).model:
+    if model and model != preset_of(protocol).model:
         overrides["model"] = model
         overrides["official"] = False
-    config = preset_of(options.protocol, **overrides)
-    return OpenAIJudge(config)
+    return OpenAIJudge(preset_of(protocol, **overrides))
 
 
-def _ready(make: Any, role: str, missing: str, skipped: list[tuple[str, str]]) -> Any:
+def _ready(
+    make: Any,
+    role: str,
+    roles: dict[str, list[str]],
+    missing: str,
+    skipped: list[tuple[str, str]],
+) -> Any:
     try:
         judge = make()
         judge.check_ready()
         return judge
     except UnifyBenchError as err:
         if missing == "skip":
-            skipped.append((role, str(err)))
+            skipped.append((f"{role} judge", str(err)))
             return None
-        tasks = "vqa,text_only" if role == "text judge" else "knowledge"
-        hint = "--offline-judge for the MiniLM approximation, or " if role == "text judge" else ""
+        tasks = ",".join(roles[role])
+        hint = "--offline-judge for the MiniLM approximation, or " if role == "text" else ""
         raise ConfigError(
-            f"{err}\n(the {role} scores {tasks}: set the key, or use {hint}--tasks without {tasks})"
+            f"{err}\n(the {role} judge scores {tasks}: set the key, or use {hint}--tasks "
+            f"without {tasks})"
         ) from err
 
 
 def build_scoring(
-    options: ScoringOptions, tasks: Sequence[str], *, missing_judge: str = "error"
+    options: ScoringOptions,
+    tasks: Sequence[str],
+    *,
+    missing_judge: str = "error",
+    benchmark: str = "unifybench",
+    alternatives: bool = False,
 ) -> ScoringSetup:
-    """Build judges and then scorers through the scorer registry for the given tasks."""
-    if options.protocol not in ("legacy", "v2"):
-        raise ConfigError(f"unknown protocol '{options.protocol}'; use legacy or v2")
-    text, vision, skipped = build_judges(options, tasks, missing=missing_judge)
+    """Build judges and then scorers (from the task specs) for the given tasks.
+
+    ``alternatives=True`` also builds every unofficial alternative next to the official scorers
+    (the demo: MiniLM beside the API judge, dlib beside ArcFace).
+    """
+    protocol = scoring_protocol(options, benchmark)
+    text, vision, skipped = build_judges(options, tasks, missing=missing_judge, protocol=protocol)
     from unifybench.scorers.registry import build_scorers
 
     scorers, more = build_scorers(
-        options.protocol,
+        protocol,
         list(tasks),
         text_judge=text,
         vision_judge=vision,
@@ -189,6 +207,7 @@ def build_scoring(
         face_model_dir=options.face_model_dir,
         device=options.device,
         seed=options.seed,
+        alternatives=alternatives,
     )
     skipped = merge_judge_skips([*skipped, *more])
     return ScoringSetup(list(scorers), skipped, [j for j in (text, vision) if j is not None])

@@ -14,12 +14,16 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from itertools import pairwise
+from typing import Any
 
-from unifybench.scorers.base import Score, ScoringInput, nanmean
+from unifybench.protocols import Protocol
+from unifybench.scorers.base import Score, ScoringInput, SpecScorer, gold_answer
+from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
 BLEU_WEIGHTS: tuple[float, float] = (0.7, 0.3)
 SMOOTHING_EPSILON = 0.1  # nltk SmoothingFunction().method1 default
-LEGACY_VERSION = 2  # @2: the gold answer as written (the loader strips it; @1 used the stripped)
+# @2: the gold answer as written (flag gold_as_written; the loader strips it, @1 used the stripped)
+GOLD_AS_WRITTEN_VERSION = 2
 
 
 def _clipped_matches(hyp: Counter, ref: Counter) -> int:
@@ -68,38 +72,46 @@ def bleu_char(prediction: str, reference: str) -> float:
     return float(bp * math.exp(s))
 
 
-class BleuScorer:
-    """Character BLEU of the answer against the gold answer, for vqa and text_only.
+class BleuScorer(SpecScorer):
+    """Character BLEU of the answer against the gold answer, for free-text answers.
 
-    The formula is the same under both protocols (the published one has no defect of its own).
-    ``legacy`` reads the gold answer as written, as the published script did (a gold with
-    surrounding whitespace is compared with that whitespace; since ``@2``), ``v2`` the stripped
-    gold.
+    The formula is the same under every protocol (the published one has no defect of its own).
+    With the protocol flag ``gold_as_written`` (legacy) the gold answer is read as written, as the
+    published script did (a gold with surrounding whitespace is compared with that whitespace;
+    since ``@2``); otherwise the stripped gold.
     """
 
-    metric = "bleu"
-    tasks = frozenset({"vqa", "text_only"})
-
-    def __init__(self, protocol: str = "legacy") -> None:
-        from unifybench.scorers.base import PROTOCOLS
-
-        if protocol not in PROTOCOLS:
-            from unifybench.errors import ConfigError
-
-            raise ConfigError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
-        self.protocol = protocol
-        self.id = f"bleu/char-1-2/{protocol}@{LEGACY_VERSION if protocol == 'legacy' else 1}"
+    def __init__(self, protocol: Protocol | str = "legacy", **kw: Any) -> None:
+        super().__init__(protocol, **kw)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
         """One Score per input; a missing prediction (None) is scored 0, like an empty answer."""
         out = []
         for inp in inputs:
             pred = inp.text or ""
-            item = inp.item
-            gold = item.legacy_answer if self.protocol == "legacy" else item.answer  # type: ignore[union-attr]
+            gold = gold_answer(inp.item, self.protocol)
             out.append(Score(value=bleu_char(pred, gold), answer=pred))
         return out
 
-    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """Mean BLEU over the concept's items (the published per-type mean)."""
-        return {"bleu": nanmean([s.value for s in scores])}
+
+def _build(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> BleuScorer:
+    return BleuScorer(protocol, tasks=tasks)
+
+
+BLEU = ScorerSpec(
+    name="bleu",
+    metrics=("bleu",),
+    card=lambda p: (
+        "character BLEU, 1-2-grams weights 0.7/0.3, method1 smoothing (nltk-equal)"
+        + (", gold as written" if p.gold_as_written else "")
+    ),
+    implementation="char-1-2",
+    version=lambda p: GOLD_AS_WRITTEN_VERSION if p.gold_as_written else 1,
+    build=_build,
+    scorer_class="unifybench.scorers.bleu:BleuScorer",
+    reference="arctanxarc/UniCTokens eval/eval_p_mmu.py (nltk sentence_bleu over characters)",
+)
+SCORERS = (BLEU,)
+BleuScorer.spec = BLEU

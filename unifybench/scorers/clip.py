@@ -3,15 +3,18 @@
 - CLIP-I: for each generated image, the mean cosine similarity to every training image of the
   concept (``concept.train_images``). CLIP-T: cosine similarity to ``prompt.clip_text`` (the prompt
   with the placeholder replaced by the class noun). Raw cosine: no x100, no clamp.
-- ``legacy`` preprocessing reproduces the published scorer: resize (bicubic) the short side to
-  512, centre-crop 512, to a [0, 1] tensor, then ``Normalize(mean=-1, std=2)`` (meant to
-  un-normalise generator output from [-1, 1], it maps [0, 1] pixels to [0.5, 1]), then CLIP's own
-  resize (bicubic, short side 224, on the tensor, antialiased), centre crop and normalisation.
-- ``v2`` uses open_clip's standard preprocessing on the image as stored.
+- The protocol flag ``clip_preprocess``: ``published`` (legacy) reproduces the published scorer:
+  resize (bicubic) the short side to 512, centre-crop 512, to a [0, 1] tensor, then
+  ``Normalize(mean=-1, std=2)`` (meant to un-normalise generator output from [-1, 1], it maps [0, 1]
+  pixels to [0.5, 1]), then CLIP's own resize (bicubic, short side 224, on the tensor, antialiased),
+  centre crop and normalisation.
+- ``standard`` (v2) uses open_clip's standard preprocessing on the image as stored.
+- The flag ``clip_pooling``: ``images`` (legacy) pools every image of every concept into one mean,
+  as the published script does; ``concepts`` (v2) weighs concepts equally.
 
 Efficiency (published defect 5 fixed in both protocols, it does not change numbers): the model
 loads once per :class:`ClipEncoder`, each image file is encoded once (embeddings cached in memory
-per encoder under the protocol and the file's SHA-256, so a concept's reference embeddings are
+per encoder under the preprocessing and the file's SHA-256, so a concept's reference embeddings are
 computed once and a generated image is encoded once for both CLIP-I and CLIP-T), and generated
 images are encoded in batches.
 
@@ -32,7 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from unifybench.errors import ConfigError, ScorerUnavailable
-from unifybench.scorers.base import POOL_WEIGHT, PROTOCOLS, Score, ScoringInput
+from unifybench.protocols import Protocol, resolve_protocol
+from unifybench.scorers.base import POOL_WEIGHT, Score, ScoringInput, SpecScorer
+from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -203,7 +208,7 @@ class ClipEncoder:
         self.tokenizer = tokenizer
         self.batch_size = batch_size
         self.weights = str(weights) if weights is not None else None
-        self._transforms: dict[str, Callable[[Any], Any]] = {"v2": preprocess}
+        self._transforms: dict[str, Callable[[Any], Any]] = {"standard": preprocess}
         self._image_cache: dict[tuple[str, str], Any] = {}
         self._text_cache: dict[str, Any] = {}
         self._hash_memo: dict[str, tuple[tuple[int, int], str]] = {}
@@ -223,12 +228,13 @@ class ClipEncoder:
         self._hash_memo[str(path)] = (signature, digest)
         return digest, data
 
-    def transform(self, protocol: str) -> Callable[[Any], Any]:
-        """The pixel pipeline of a protocol (PIL image -> normalised tensor)."""
-        if protocol not in self._transforms:
-            _check_protocol(protocol)
-            self._transforms[protocol] = legacy_transform(self.preprocess)
-        return self._transforms[protocol]
+    def transform(self, preprocess: str | Protocol) -> Callable[[Any], Any]:
+        """The pixel pipeline (PIL image -> normalised tensor) of a ``clip_preprocess`` value, or
+        of a protocol (object or name)."""
+        key = preprocessing(preprocess)
+        if key not in self._transforms:
+            self._transforms[key] = legacy_transform(self.preprocess)
+        return self._transforms[key]
 
     def _forward_images(self, batch: list[Any]) -> Any:
         import torch
@@ -246,7 +252,9 @@ class ClipEncoder:
                 self._image_cache[key] = f
             pending.clear()
 
-    def encode_image_files(self, paths: Sequence[Path], protocol: str) -> tuple[Any, list[str]]:
+    def encode_image_files(
+        self, paths: Sequence[Path], preprocess: str | Protocol
+    ) -> tuple[Any, list[str]]:
         """L2-normalised embeddings (N, D) of image files, cached by content hash; batched.
 
         Returns (embeddings, errors): a file that cannot be read gets a NaN row and its error
@@ -255,18 +263,19 @@ class ClipEncoder:
         import torch
         from PIL import Image
 
+        mode = preprocessing(preprocess)
         keys: list[tuple[str, str] | None] = []
         errors: list[str] = []
         pending: dict[tuple[str, str], Any] = {}
         for path in paths:
             try:
                 digest, data = self._content_hash(Path(path))
-                key = (protocol, digest)
+                key = (mode, digest)
                 if key not in self._image_cache and key not in pending:
                     if data is None:
                         data = Path(path).read_bytes()
                     with Image.open(io.BytesIO(data)) as img:
-                        pending[key] = self.transform(protocol)(img.convert("RGB"))
+                        pending[key] = self.transform(mode)(img.convert("RGB"))
                     if len(pending) >= self.batch_size:
                         self._flush(pending)  # bounded memory: encode a full batch now
                 keys.append(key)
@@ -305,28 +314,57 @@ class ClipEncoder:
             return torch.empty((0, self.embed_dim()))
         return torch.stack([self._text_cache[t] for t in texts])
 
-    def reference_embeddings(self, paths: Sequence[Path], protocol: str) -> tuple[Any, list[str]]:
+    def reference_embeddings(
+        self, paths: Sequence[Path], preprocess: str | Protocol
+    ) -> tuple[Any, list[str]]:
         """Embeddings of a concept's training images: encoded on first use, then served from the
         content-hash cache (the published scorer re-encoded them for every generated image)."""
-        return self.encode_image_files(paths, protocol)
+        return self.encode_image_files(paths, preprocess)
 
 
-def _check_protocol(protocol: str) -> None:
-    if protocol not in PROTOCOLS:
-        raise ConfigError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
+PREPROCESSING = ("standard", "published")
 
 
-class _ClipScorer:
+def preprocessing(value: str | Protocol) -> str:
+    """The ``clip_preprocess`` value of a protocol (object or name), or the value itself."""
+    if isinstance(value, str) and value in PREPROCESSING:
+        return value
+    return resolve_protocol(value).clip_preprocess
+
+
+def aggregate_clip(scores: Sequence[Score], protocol: Protocol, metric: str) -> dict[str, float]:
+    """Mean over all images of all prompts of the concept (the published pooling).
+
+    With ``clip_pooling == "images"`` (legacy) it also returns ``_pool_weight`` (the number of
+    images averaged): the published script (``eval/clip_eval.py``, ``print_avg_results``) pools
+    every image of every concept into one mean, so the runner weights each concept by it;
+    ``concepts`` (v2) weights concepts equally.
+    """
+    values = [
+        v
+        for s in scores
+        for v in s.metadata.get("per_image", [s.value])
+        if v is not None and not math.isnan(v)
+    ]
+    out = {metric: sum(values) / len(values) if values else math.nan}
+    if protocol.clip_pooling == "images":
+        out[POOL_WEIGHT] = float(len(values))
+    return out
+
+
+class _ClipScorer(SpecScorer):
     """Common part of CLIP-I and CLIP-T: per-image similarities pooled per concept."""
 
-    metric = ""
-    tasks = frozenset({"t2i"})
-
-    def __init__(self, protocol: str = "legacy", *, encoder: ClipEncoder | None = None, **kw: Any):
-        _check_protocol(protocol)
-        self.protocol = protocol
+    def __init__(
+        self,
+        protocol: Protocol | str = "legacy",
+        *,
+        encoder: ClipEncoder | None = None,
+        tasks: Any = None,
+        **kw: Any,
+    ):
         self.encoder = encoder if encoder is not None else ClipEncoder(**kw)
-        self.id = f"{self.metric}/{self.encoder.implementation}/{protocol}@1"
+        super().__init__(protocol, tasks=tasks, implementation=self.encoder.implementation)
 
     def _similarities(self, inp: ScoringInput, gen: Any) -> Any:
         raise NotImplementedError
@@ -337,7 +375,7 @@ class _ClipScorer:
         All images of all given prompts are encoded together in batches.
         """
         all_paths = [p for inp in inputs for p in inp.images]
-        gen, errors = self.encoder.encode_image_files(all_paths, self.protocol)
+        gen, errors = self.encoder.encode_image_files(all_paths, self.protocol.clip_preprocess)
         out, pos = [], 0
         for inp in inputs:
             k = len(inp.images)
@@ -359,32 +397,14 @@ class _ClipScorer:
             )
         return out
 
-    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """Mean over all images of all prompts of the concept (the published pooling).
-
-        ``legacy`` also returns ``_pool_weight`` (the number of images averaged): the published
-        script (``eval/clip_eval.py``, ``print_avg_results``) pools every image of every concept
-        into one mean, so the runner weights each concept by it; ``v2`` weights concepts equally.
-        """
-        values = [
-            v
-            for s in scores
-            for v in s.metadata.get("per_image", [s.value])
-            if v is not None and not math.isnan(v)
-        ]
-        out = {self.metric: sum(values) / len(values) if values else math.nan}
-        if getattr(self, "protocol", "v2") == "legacy":
-            out[POOL_WEIGHT] = float(len(values))
-        return out
-
 
 class ClipImageScorer(_ClipScorer):
     """CLIP-I: mean cosine of each generated image to every training image of the concept."""
 
-    metric = "clip_i"
-
     def _similarities(self, inp: ScoringInput, gen: Any) -> Any:
-        refs, errors = self.encoder.reference_embeddings(inp.concept.train_images, self.protocol)
+        refs, errors = self.encoder.reference_embeddings(
+            inp.concept.train_images, self.protocol.clip_preprocess
+        )
         good = [i for i, e in enumerate(errors) if not e]
         if not good:
             import torch
@@ -396,8 +416,66 @@ class ClipImageScorer(_ClipScorer):
 class ClipTextScorer(_ClipScorer):
     """CLIP-T: cosine of each generated image to the prompt with the class noun."""
 
-    metric = "clip_t"
-
     def _similarities(self, inp: ScoringInput, gen: Any) -> Any:
         text = self.encoder.encode_texts([inp.item.clip_text])  # type: ignore[union-attr]
         return (gen @ text.T)[:, 0]
+
+
+def _encoder(context: ScorerContext) -> ClipEncoder:
+    """The OpenAI ViT-B/32 encoder shared by CLIP-I and CLIP-T (ScorerUnavailable offline)."""
+    return context.shared_object(
+        "clip-encoder", lambda: ClipEncoder(weights=context.clip_weights, device=context.device)
+    )
+
+
+def _build_clip_i(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> ClipImageScorer:
+    return ClipImageScorer(protocol, encoder=_encoder(context), tasks=tasks)
+
+
+def _build_clip_t(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> ClipTextScorer:
+    return ClipTextScorer(protocol, encoder=_encoder(context), tasks=tasks)
+
+
+def _preprocess_card(protocol: Protocol) -> str:
+    pixels = (
+        "published [0.5,1] pixels"
+        if protocol.clip_preprocess == "published"
+        else "standard preprocess"
+    )
+    pooling = (
+        "; one mean over every image of every concept" if protocol.clip_pooling == "images" else ""
+    )
+    return pixels + pooling
+
+
+CLIP_I = ScorerSpec(
+    name="clip_i",
+    metrics=("clip_i",),
+    card=lambda p: (
+        "mean cosine of generated to training images, CLIP ViT-B/32, " + _preprocess_card(p)
+    ),
+    implementation=OPENAI_IMPLEMENTATION,
+    build=_build_clip_i,
+    aggregate=aggregate_clip,
+    scorer_class="unifybench.scorers.clip:ClipImageScorer",
+    reference="arctanxarc/UniCTokens eval/clip_eval.py",
+)
+CLIP_T = ScorerSpec(
+    name="clip_t",
+    metrics=("clip_t",),
+    card=lambda p: (
+        "cosine of generated image to prompt text, CLIP ViT-B/32, " + _preprocess_card(p)
+    ),
+    implementation=OPENAI_IMPLEMENTATION,
+    build=_build_clip_t,
+    aggregate=aggregate_clip,
+    scorer_class="unifybench.scorers.clip:ClipTextScorer",
+    reference="arctanxarc/UniCTokens eval/clip_eval.py",
+)
+SCORERS = (CLIP_I, CLIP_T)
+ClipImageScorer.spec = CLIP_I
+ClipTextScorer.spec = CLIP_T

@@ -13,10 +13,11 @@ HOG) face is embedded.
   = 1 - L2 distance (dlib's descriptor is trained for L2 distance; 0.6 is its usual same-person
   threshold, i.e. similarity 0.4). An approximation that runs offline: never ranked with ArcFace.
 
-Score of one concept = mean over all (training image, generated image) pairs of the similarity.
-``legacy`` drops generated images in which no face is found (published defect 6, survivorship);
-``v2`` counts them as 0. The detection rate is always reported. Training images without a face are
-left out in both protocols (there is nothing to compare with) and counted in the metadata.
+Score of one concept = mean over all (training image, generated image) pairs of the similarity. The
+protocol flag ``faceless_images``: ``drop`` (legacy) leaves out generated images in which no face is
+found (published defect 6, survivorship); ``zero`` (v2) counts them as 0. The detection rate is
+always reported. Training images without a face are left out in both protocols (there is nothing to
+compare with) and counted in the metadata.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from unifybench.errors import ConfigError, ScorerUnavailable
-from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput
+from unifybench.errors import ScorerUnavailable
+from unifybench.protocols import Protocol
+from unifybench.scorers.base import Score, ScoringInput, SpecScorer
+from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
 ANTELOPEV2_FILES = (
     "1k3d68.onnx",
@@ -224,23 +227,20 @@ class DlibEmbedder:
         return 1.0 - np.linalg.norm(refs - emb, axis=1)
 
 
-class FaceScorer:
+class FaceScorer(SpecScorer):
     """Face similarity of a concept's generated images to its training images.
 
     ``embedder`` is an :class:`ArcFaceEmbedder` (official) or :class:`DlibEmbedder` (offline
-    alternative). Embeddings are cached on the embedder per file content (SHA-256), so training
-    images are embedded once per run, whichever protocol asks.
+    alternative); its ``metric`` picks the spec. Embeddings are cached on the embedder per file
+    content (SHA-256), so training images are embedded once per run, whichever protocol asks.
     """
 
-    tasks = frozenset({"face"})
-
-    def __init__(self, protocol: str = "legacy", embedder: Any = None) -> None:
-        if protocol not in PROTOCOLS:
-            raise ConfigError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
-        self.protocol = protocol
+    def __init__(
+        self, protocol: Protocol | str = "legacy", embedder: Any = None, *, tasks: Any = None
+    ) -> None:
         self.embedder = embedder if embedder is not None else ArcFaceEmbedder()
-        self.metric = self.embedder.metric
-        self.id = f"{self.metric}/{self.embedder.implementation}/{protocol}@1"
+        self.spec = FACE_SPECS[self.embedder.metric]
+        super().__init__(protocol, tasks=tasks, implementation=self.embedder.implementation)
         # Embeddings do not depend on the protocol: scorers sharing an embedder share its cache.
         if not hasattr(self.embedder, "cache"):
             self.embedder.cache = {}
@@ -286,7 +286,8 @@ class FaceScorer:
                 if refs is None:
                     per_image.append(None)
                 elif emb is None:
-                    per_image.append(None if self.protocol == "legacy" else 0.0)
+                    drop = self.protocol.faceless_images == "drop"
+                    per_image.append(None if drop else 0.0)
                 else:
                     per_image.append(float(np.mean(self.embedder.similarity(refs, emb))))
             kept = [v for v in per_image if v is not None]
@@ -296,7 +297,11 @@ class FaceScorer:
                 notes.append(f"no face found in any training image of {inp.concept.id}")
             n_miss = sum(1 for d in detected if not d) - len(errors)
             if n_miss:
-                how = "dropped (legacy)" if self.protocol == "legacy" else "counted as 0 (v2)"
+                how = (
+                    f"dropped ({self.protocol.id_tag})"
+                    if self.protocol.faceless_images == "drop"
+                    else f"counted as 0 ({self.protocol.id_tag})"
+                )
                 notes.append(f"{n_miss} of {len(inp.images)} images without a face, {how}")
             out.append(
                 Score(
@@ -314,24 +319,76 @@ class FaceScorer:
             )
         return out
 
-    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """Mean over all (training, generated) pairs of the concept, plus the detection rate.
 
-        Each image's value is already its mean over the training images, so pooling the image
-        values equals the published mean over the full pair grid. The detection rate is over
-        readable generated images.
-        """
-        values = [
-            v
-            for s in scores
-            for v in s.metadata.get("per_image", [])
-            if v is not None and not math.isnan(v)
-        ]
-        readable = [d for s in scores for d in s.metadata.get("detected", [])]
-        n_errors = sum(len(s.metadata.get("errors", [])) for s in scores)
-        n_readable = len(readable) - n_errors
-        rate = (sum(readable) / n_readable) if n_readable > 0 else math.nan
-        return {
-            self.metric: sum(values) / len(values) if values else math.nan,
-            "face_detection_rate": rate,
-        }
+def aggregate_faces(scores: Sequence[Score], protocol: Protocol, metric: str) -> dict[str, float]:
+    """Mean over all (training, generated) pairs of the concept, plus the detection rate.
+
+    Each image's value is already its mean over the training images, so pooling the image values
+    equals the published mean over the full pair grid. The detection rate is over readable
+    generated images.
+    """
+    values = [
+        v
+        for s in scores
+        for v in s.metadata.get("per_image", [])
+        if v is not None and not math.isnan(v)
+    ]
+    readable = [d for s in scores for d in s.metadata.get("detected", [])]
+    n_errors = sum(len(s.metadata.get("errors", [])) for s in scores)
+    n_readable = len(readable) - n_errors
+    rate = (sum(readable) / n_readable) if n_readable > 0 else math.nan
+    return {
+        metric: sum(values) / len(values) if values else math.nan,
+        "face_detection_rate": rate,
+    }
+
+
+def _build_arcface(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> FaceScorer:
+    embedder = context.shared_object(
+        "arcface", lambda: ArcFaceEmbedder(model_dir=context.face_model_dir, device=context.device)
+    )
+    return FaceScorer(protocol, embedder, tasks=tasks)
+
+
+def _build_dlib(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> FaceScorer:
+    return FaceScorer(protocol, context.shared_object("dlib", DlibEmbedder), tasks=tasks)
+
+
+def _faceless_card(protocol: Protocol) -> str:
+    return (
+        "images without a face dropped"
+        if protocol.faceless_images == "drop"
+        else "images without a face count 0"
+    )
+
+
+ARCFACE = ScorerSpec(
+    name="face_sim",
+    metrics=("face_sim", "face_detection_rate"),
+    card=lambda p: "ArcFace cosine over (train, generated) pairs; " + _faceless_card(p),
+    implementation=ArcFaceEmbedder.implementation,
+    build=_build_arcface,
+    aggregate=aggregate_faces,
+    scorer_class="unifybench.scorers.faces:FaceScorer",
+    reference="arctanxarc/UniCTokens eval/face_eval_v2.py",
+)
+DLIB = ScorerSpec(
+    name="face_sim_dlib",
+    metrics=("face_sim_dlib", "face_detection_rate"),
+    card=lambda p: (
+        "offline alternative: 1 - L2 of dlib descriptors; "
+        + ("faceless dropped" if p.faceless_images == "drop" else "faceless count 0")
+        + "; not ArcFace"
+    ),
+    implementation=DlibEmbedder.implementation,
+    build=_build_dlib,
+    aggregate=aggregate_faces,
+    replaces="face_sim",
+    scorer_class="unifybench.scorers.faces:FaceScorer",
+)
+SCORERS = (ARCFACE, DLIB)
+FACE_SPECS = {spec.main_metric: spec for spec in SCORERS}

@@ -1,13 +1,15 @@
 """The knowledge-driven generation score: a vision judge grades generated images 0 / 0.5 / 1.
 
 For each knowledge condition (a prompt of ``t2i_conditions.json`` after the first) a method makes
-several images. ``legacy`` judges 4 of them, like the published script, but chosen by a seeded
-sample (seed derived from the global seed and the item id, so resuming or sharding changes nothing);
-``v2`` judges all. Every image is a separate stateless call (the published script kept one chat for
-the whole run, defect 7). Item value = mean over its judged images; the concept value (aggregate) =
-mean over conditions; unscorable images are NaN, counted and skipped, never a division by zero.
-Under ``legacy`` the judge sends the published request (temperature 1e-5, max_tokens 2000, JPEG
-q95 images) with ``extra_info`` joined as published, and reads replies as published.
+several images. The protocol flag ``judged_images_per_condition`` decides how many are judged:
+legacy judges 4, like the published script, but chosen by a seeded sample (seed derived from the
+global seed and the item id, so resuming or sharding changes nothing); v2 judges all. Every image
+is a separate stateless call (the published script kept one chat for the whole run, defect 7).
+Item value = mean over its judged images; the concept value (aggregate) = mean over conditions;
+unscorable images are NaN, counted and skipped, never a division by zero. Other flags read here:
+``vision_judge`` (request settings and reader, through ``judge.for_protocol``: legacy sends the
+published request, temperature 1e-5, max_tokens 2000, JPEG q95 images, and reads replies as
+published), ``knowledge_facts_joiner`` and ``knowledge_duplicate_conditions``.
 """
 
 from __future__ import annotations
@@ -15,19 +17,20 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from unifybench.errors import ConfigError
+from unifybench.errors import ConfigError, ScorerUnavailable
 from unifybench.judges.base import Judge, JudgeRequest, JudgeResult
-from unifybench.scorers.base import Score, ScoringInput, nanmean
-from unifybench.scorers.judged import check_protocol, for_protocol, judge_implementation
+from unifybench.protocols import Protocol
+from unifybench.scorers.base import Score, ScoringInput, SpecScorer, nanmean
+from unifybench.scorers.judged import for_protocol, judge_implementation, reading_version
+from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
-VERSION = 1
-# legacy versions: @2 read replies as the published script; @3 sends what it sent (temperature
-# 1e-5, max_tokens 2000, JPEG q95), joins extra_info exactly as it did, counts a condition listed
-# twice once (the later one), and keeps the reading in the judge cache
-LEGACY_VERSION = 3
-LEGACY_IMAGES_PER_CONDITION = 4
+# The id version follows the vision judge's reader (judged.reading_version): @2 read replies as
+# the published script; @3 sends what it sent (temperature 1e-5, max_tokens 2000, JPEG q95),
+# joins extra_info exactly as it did, counts a condition listed twice once (the later one), and
+# keeps the reading in the judge cache.
+LEGACY_IMAGES_PER_CONDITION = 4  # what the published script judged
 
 
 def published_extra_info(extra_info: Sequence[str] | str) -> str:
@@ -47,47 +50,61 @@ def item_seed(seed: int, item_id: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def legacy_sample(n_images: int, seed: int, item_id: str) -> list[int]:
-    """Indices of the images legacy judges: 4 of ``n_images`` (all when fewer), sorted."""
-    if n_images <= LEGACY_IMAGES_PER_CONDITION:
+def sample_images(n_images: int, k: int, seed: int, item_id: str) -> list[int]:
+    """Indices of ``k`` of ``n_images`` images (all when fewer), a seeded sample, sorted."""
+    if n_images <= k:
         return list(range(n_images))
     rng = random.Random(item_seed(seed, item_id))
-    return sorted(rng.sample(range(n_images), LEGACY_IMAGES_PER_CONDITION))
+    return sorted(rng.sample(range(n_images), k))
 
 
-class KnowledgeScorer:
-    """Judge the images of ``knowledge`` items with a vision judge (one call per image)."""
+def legacy_sample(n_images: int, seed: int, item_id: str) -> list[int]:
+    """Indices of the images legacy judges: 4 of ``n_images`` (all when fewer), sorted."""
+    return sample_images(n_images, LEGACY_IMAGES_PER_CONDITION, seed, item_id)
 
-    tasks = frozenset({"knowledge"})
-    metric = "judge"
 
-    def __init__(self, judge: Judge, protocol: str, seed: int = 0) -> None:
-        check_protocol(protocol)
+class KnowledgeScorer(SpecScorer):
+    """Judge the images of knowledge-driven prompts with a vision judge (one call per image)."""
+
+    def __init__(
+        self,
+        judge: Judge,
+        protocol: Protocol | str,
+        seed: int = 0,
+        *,
+        tasks: Iterable[str] | None = None,
+    ) -> None:
+        from unifybench.protocols import resolve_protocol
+
+        protocol = resolve_protocol(protocol)
         config = getattr(judge, "config", None)
         if getattr(config, "role", None) != "vision":
             raise ConfigError(
                 f"the knowledge scorer needs a vision judge (role 'vision'); got {judge.identity}"
             )
-        self.judge = for_protocol(judge, protocol)  # legacy: the published request and reading
-        self.protocol = protocol
+        self.judge = for_protocol(judge, protocol)  # the protocol's request settings and reader
         self.seed = seed
-        version = LEGACY_VERSION if protocol == "legacy" else VERSION
-        self.id: str = f"judge/{judge_implementation(judge)}-image/{protocol}@{version}"
+        super().__init__(
+            protocol, tasks=tasks, implementation=f"{judge_implementation(judge)}-image"
+        )
 
     def check_ready(self) -> None:
         """Fail before any work when the judge cannot run (e.g. its key variable is unset)."""
         self.judge.check_ready()
 
     @staticmethod
-    def request_fields(inp: ScoringInput, protocol: str) -> dict[str, str]:
+    def request_fields(inp: ScoringInput, protocol: Protocol | str) -> dict[str, str]:
         """The prompt fields of one condition: concept token, info, extra_info and prompt.
 
-        legacy: ``extra_info`` is info.json's value joined exactly as eval/4o_judge_t2i.py joined
-        it (:func:`published_extra_info`; a profile without it reads as an empty list); v2: one
-        cleaned sentence per line, "(none)" when there is none.
+        ``knowledge_facts_joiner`` "published" (legacy): ``extra_info`` is info.json's value joined
+        exactly as eval/4o_judge_t2i.py joined it (:func:`published_extra_info`; a profile without
+        it reads as an empty list); "lines" (v2): one cleaned sentence per line, "(none)" when
+        there is none.
         """
+        from unifybench.protocols import resolve_protocol
+
         concept = inp.concept
-        if protocol == "legacy":
+        if resolve_protocol(protocol).knowledge_facts_joiner == "published":
             raw = getattr(concept, "extra_info_raw", None)
             extra = published_extra_info(concept.extra_info if raw is None else raw)
         else:
@@ -102,9 +119,8 @@ class KnowledgeScorer:
     def selected(self, inp: ScoringInput) -> list[int]:
         """Indices of the input's images that are judged under this protocol."""
         n = len(inp.images)
-        if self.protocol == "legacy":
-            return legacy_sample(n, self.seed, inp.item.id)
-        return list(range(n))
+        k = self.protocol.judged_images_per_condition
+        return list(range(n)) if k is None else sample_images(n, k, self.seed, inp.item.id)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
         """One Score per condition; all images of all conditions are judged in one batch."""
@@ -112,7 +128,7 @@ class KnowledgeScorer:
         requests: list[JudgeRequest] = []
         for pos, inp in enumerate(inputs):
             if inp.item.task not in self.tasks:
-                raise ConfigError(f"{self.id} scores 'knowledge' items, not {inp.item.task!r}")
+                raise ConfigError(f"{self.id} scores {sorted(self.tasks)}, not {inp.item.task!r}")
             fields = self.request_fields(inp, self.protocol)
             for idx in self.selected(inp):
                 plan.append((pos, idx))
@@ -161,7 +177,7 @@ class KnowledgeScorer:
                     metadata={
                         "judge": info.identity,
                         "prompt_hash": info.prompt_hash,
-                        "protocol": self.protocol,
+                        "protocol": self.protocol.name,
                         "seed": self.seed,
                         "condition": getattr(inp.item, "prompt", ""),
                         "index": getattr(inp.item, "index", pos),
@@ -184,17 +200,60 @@ class KnowledgeScorer:
         """
         return result.value, result.error
 
-    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """``{"judge": mean over conditions}`` of one concept (unscored conditions skipped).
 
-        legacy: a condition listed more than once counts once, with its last occurrence (the
-        published script keyed its results by the condition's text, so the later judgement
-        replaced the earlier one).
-        """
-        if getattr(self, "protocol", "v2") == "legacy" and all(
-            "condition" in s.metadata for s in scores
-        ):
-            ordered = sorted(scores, key=lambda s: s.metadata.get("index", 0))
-            last = {s.metadata["condition"]: s.value for s in ordered}
-            return {self.metric: nanmean(list(last.values()))}
-        return {self.metric: nanmean([s.value for s in scores])}
+def aggregate_knowledge(
+    scores: Sequence[Score], protocol: Protocol, metric: str
+) -> dict[str, float]:
+    """``{"judge": mean over conditions}`` of one concept (unscored conditions skipped).
+
+    ``knowledge_duplicate_conditions`` "last" (legacy): a condition listed more than once counts
+    once, with its last occurrence (the published script keyed its results by the condition's
+    text, so the later judgement replaced the earlier one); scores of runs made before conditions
+    were recorded count each, as they did.
+    """
+    if protocol.knowledge_duplicate_conditions == "last" and all(
+        "condition" in s.metadata for s in scores
+    ):
+        ordered = sorted(scores, key=lambda s: s.metadata.get("index", 0))
+        last = {s.metadata["condition"]: s.value for s in ordered}
+        return {metric: nanmean(list(last.values()))}
+    return {metric: nanmean([s.value for s in scores])}
+
+
+def _build(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> KnowledgeScorer:
+    judge = context.judge_for("vision", "judge")
+    if judge is None:
+        raise ScorerUnavailable("no vision judge configured")
+    return KnowledgeScorer(judge, protocol, seed=context.seed, tasks=tasks)
+
+
+def _card(protocol: Protocol) -> str:
+    k = protocol.judged_images_per_condition
+    card = (
+        "vision judge (official preset gpt-4o) grades 0/0.5/1 whether an image shows the "
+        "concept's knowledge; "
+        + ("all images" if k is None else f"{k} seeded images per condition")
+    )
+    if protocol.vision_judge.reader != "strict":
+        card += "; the published request, reply reading and facts"
+    return card
+
+
+VISION_JUDGE = ScorerSpec(
+    name="judge_image",
+    family="judge",
+    metrics=("judge",),
+    card=_card,
+    implementation="gpt-4o-image",
+    version=reading_version("vision"),
+    build=_build,
+    aggregate=aggregate_knowledge,
+    judge_role="vision",
+    judge_metric="judge",
+    scorer_class="unifybench.scorers.knowledge:KnowledgeScorer",
+    reference="arctanxarc/UniCTokens eval/4o_judge_t2i.py with eval/api.py",
+)
+SCORERS = (VISION_JUDGE,)
+KnowledgeScorer.spec = VISION_JUDGE

@@ -1,21 +1,24 @@
 """Recognition (task ``rec``): does the answer say yes or no, and is that right?
 
-Two readers of the answer:
+Two readers of the answer, chosen by the protocol flag ``yes_no_reader``:
 
-- ``legacy`` (``rec/substring/legacy@2``), exactly the published rule: for a positive item
-  (gold, as written, not exactly "No.") the answer is correct iff its lower-cased text contains
-  the substring "yes";
+- ``substring`` (``rec/substring/legacy@2``), exactly the published rule: for a positive item
+  (gold, as written with the flag ``gold_as_written``, not exactly "No.") the answer is correct
+  iff its lower-cased text contains the substring "yes";
   for a negative item iff it contains the substring "no". So "I don't know", "not", "cannot",
   "nothing" all count as *no*; an answer containing both ("yes, ... no hat") is correct whatever
   the gold; an answer containing neither is wrong.
-- ``v2`` (``rec/word/v2@1``): the first whole word that is a yes-word (yes, yeah, yep) or a
+- ``word`` (``rec/word/v2@1``): the first whole word that is a yes-word (yes, yeah, yep) or a
   no-word (no, nope) decides. "Yes.", "No, it is not." and "yes!" parse; "I don't know",
   "nothing" or an empty answer have no yes/no word: predicted ``None``, scored as **wrong**
   (value 0, never NaN: refusing to answer a yes/no question is a failure of the model, not of
   the scorer, and counting it as missing would reward evasive models).
 
 Every Score carries ``metadata = {"positive": bool, "predicted": "yes" | "no" | None}`` so
-:meth:`aggregate` works on deserialised scores.
+:func:`aggregate_recognition` works on deserialised scores.
+
+Multiple choice: the flag ``choice_match`` picks the published substring test or the normalised
+whole-word match.
 """
 
 from __future__ import annotations
@@ -23,15 +26,20 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from typing import Any
 
-from unifybench.errors import ConfigError
-from unifybench.scorers.base import PROTOCOLS, Score, ScoringInput, nanmean, per_type_metric
+from unifybench.protocols import Protocol
+from unifybench.scorers.base import (
+    Score,
+    ScoringInput,
+    SpecScorer,
+    gold_answer,
+    is_positive,
+    nanmean,
+    per_type_metric,
+)
+from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
-# @2: the gold answer is read as written (a gold "No. " is positive, as published); @1 stripped it
-LEGACY_REC_ID = "rec/substring/legacy@2"
-# @2: the gold as written (not stripped) and the accuracy of each item type as well (published:
-# one number per type containing "choice"); @1 pooled all types and stripped the gold
-LEGACY_CHOICE_ID = "choice/substring/legacy@2"
 YES_WORDS = frozenset({"yes", "yeah", "yep"})
 NO_WORDS = frozenset({"no", "nope"})
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -70,42 +78,50 @@ def parse_yes_no(answer: str) -> str | None:
     return None
 
 
-def _check_protocol(protocol: str) -> None:
-    if protocol not in PROTOCOLS:
-        raise ConfigError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
+def aggregate_recognition(
+    scores: Sequence[Score], protocol: Protocol, metric: str
+) -> dict[str, float]:
+    """recall (positives), no_recall (negatives), pooled accuracy, weight = their mean.
+
+    A concept without negatives (or positives) has NaN for that side; ``weight`` is then the mean
+    of the side that exists (NaN-skipping, like every other aggregate here).
+    """
+    pos = [s.value for s in scores if s.metadata.get("positive", True)]
+    neg = [s.value for s in scores if not s.metadata.get("positive", True)]
+    recall, no_recall = nanmean(pos), nanmean(neg)
+    return {
+        "recall": recall,
+        "no_recall": no_recall,
+        "accuracy": nanmean([s.value for s in scores]),
+        "weight": nanmean([v for v in (recall, no_recall) if not math.isnan(v)]),
+    }
 
 
-class RecognitionScorer:
+class RecognitionScorer(SpecScorer):
     """Yes/no recognition: per-item correctness; recall, no_recall, accuracy, weight per concept."""
 
-    metric = "weight"
-    tasks = frozenset({"rec"})
-
-    def __init__(self, protocol: str = "legacy") -> None:
-        _check_protocol(protocol)
-        self.protocol = protocol
-        self.id = LEGACY_REC_ID if protocol == "legacy" else "rec/word/v2@1"
+    def __init__(self, protocol: Protocol | str = "legacy", **kw: Any) -> None:
+        super().__init__(protocol, **kw)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
         """1.0 if the answer's yes/no matches the gold, else 0.0 (None predictions are wrong)."""
         out = []
         for inp in inputs:
             answer = inp.text or ""
-            item = inp.item
-            legacy = self.protocol == "legacy"
-            positive = item.legacy_positive if legacy else item.is_positive  # type: ignore[union-attr]
-            if legacy:
+            positive = is_positive(inp.item, self.protocol)
+            tag = self.protocol.id_tag
+            if self.protocol.yes_no_reader == "substring":
                 correct = legacy_rec_correct(answer, positive)
                 predicted = legacy_rec_predicted(answer, positive)
                 why = "substring 'yes'" if positive else "substring 'no'"
-                explanation = f"legacy: {'found' if correct else 'no'} {why} in the answer"
+                explanation = f"{tag}: {'found' if correct else 'no'} {why} in the answer"
             else:
                 predicted = parse_yes_no(answer)
                 correct = predicted == ("yes" if positive else "no")
                 explanation = (
-                    "v2: no yes/no word in the answer (counted wrong)"
+                    f"{tag}: no yes/no word in the answer (counted wrong)"
                     if predicted is None
-                    else f"v2: first yes/no word reads {predicted!r}"
+                    else f"{tag}: first yes/no word reads {predicted!r}"
                 )
             out.append(
                 Score(
@@ -116,22 +132,6 @@ class RecognitionScorer:
                 )
             )
         return out
-
-    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """recall (positives), no_recall (negatives), pooled accuracy, weight = their mean.
-
-        A concept without negatives (or positives) has NaN for that side; ``weight`` is then the
-        mean of the side that exists (NaN-skipping, like every other aggregate here).
-        """
-        pos = [s.value for s in scores if s.metadata.get("positive", True)]
-        neg = [s.value for s in scores if not s.metadata.get("positive", True)]
-        recall, no_recall = nanmean(pos), nanmean(neg)
-        return {
-            "recall": recall,
-            "no_recall": no_recall,
-            "accuracy": nanmean([s.value for s in scores]),
-            "weight": nanmean([v for v in (recall, no_recall) if not math.isnan(v)]),
-        }
 
 
 _PUNCT_EDGES = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
@@ -165,45 +165,122 @@ def choice_correct_v2(answer: str, gold: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(g)}(?!\w)", a) is not None
 
 
-class ChoiceScorer:
-    """Multiple choice accuracy: legacy substring match, v2 normalised whole-word match.
+class ChoiceScorer(SpecScorer):
+    """Multiple choice accuracy: published substring match or normalised whole-word match.
 
-    ``legacy`` also reports the accuracy of each item type (``accuracy[vqa_choice]``, ...): the
-    published script scores every ``type`` containing "choice" separately and reports one number
-    per type; ``accuracy`` is the pooled figure beside them.
+    With the protocol flag ``choice_per_type`` (legacy) it also reports the accuracy of each item
+    type (``accuracy[vqa_choice]``, ...): the published script scores every ``type`` containing
+    "choice" separately and reports one number per type; ``accuracy`` is the pooled figure.
     """
 
-    metric = "accuracy"
-    tasks = frozenset({"choice"})
-
-    def __init__(self, protocol: str = "legacy") -> None:
-        _check_protocol(protocol)
-        self.protocol = protocol
-        self.id = LEGACY_CHOICE_ID if protocol == "legacy" else "choice/normalised/v2@1"
+    def __init__(self, protocol: Protocol | str = "legacy", **kw: Any) -> None:
+        super().__init__(protocol, **kw)
 
     def score(self, inputs: Sequence[ScoringInput]) -> list[Score]:
-        """1.0 if the answer picks the gold option, else 0.0; legacy records the item type."""
+        """1.0 if the answer picks the gold option, else 0.0; with ``choice_per_type`` the item's
+        type is recorded in the metadata (for the per-type accuracies)."""
         out = []
         for inp in inputs:
             answer = inp.text or ""
             item = inp.item
-            if self.protocol == "legacy":
-                # case-sensitive raw substring of the gold as written, as published
-                correct = item.legacy_answer in answer  # type: ignore[union-attr]
-                meta = {"type": item.legacy_type}  # type: ignore[union-attr]
+            meta: dict[str, Any] = {}
+            if self.protocol.choice_per_type:
+                meta["type"] = item.legacy_type  # type: ignore[union-attr]
+            gold = gold_answer(item, self.protocol)
+            if self.protocol.choice_match == "substring":
+                correct = gold in answer  # case-sensitive, raw substring, as published
             else:
-                correct = choice_correct_v2(answer, item.answer)  # type: ignore[union-attr]
-                meta = {}
+                correct = choice_correct_v2(answer, gold)
             out.append(Score(value=1.0 if correct else 0.0, answer=answer, metadata=meta))
         return out
 
-    def aggregate(self, scores: Sequence[Score]) -> dict[str, float]:
-        """Mean correctness over the concept's choice items; legacy adds one mean per type."""
-        out = {"accuracy": nanmean([s.value for s in scores])}
-        if getattr(self, "protocol", "v2") == "legacy":
-            by_type: dict[str, list[float]] = {}
-            for s in scores:
-                by_type.setdefault(str(s.metadata.get("type") or "choice"), []).append(s.value)
-            for kind in sorted(by_type):
-                out[per_type_metric("accuracy", kind)] = nanmean(by_type[kind])
-        return out
+
+def aggregate_choice(scores: Sequence[Score], protocol: Protocol, metric: str) -> dict[str, float]:
+    """Mean correctness over the concept's choice items; with ``choice_per_type`` also one mean
+    per item type, for the scores that recorded their type (scores of runs made before types were
+    recorded give the pooled accuracy only, as they did)."""
+    out = {metric: nanmean([s.value for s in scores])}
+    if protocol.choice_per_type:
+        by_type: dict[str, list[float]] = {}
+        for s in scores:
+            kind = s.metadata.get("type")
+            if kind:
+                by_type.setdefault(str(kind), []).append(s.value)
+        for kind in sorted(by_type):
+            out[per_type_metric(metric, kind)] = nanmean(by_type[kind])
+    return out
+
+
+def _build_rec(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> RecognitionScorer:
+    return RecognitionScorer(protocol, tasks=tasks)
+
+
+def _build_choice(
+    spec: ScorerSpec, protocol: Protocol, context: ScorerContext, tasks: tuple[str, ...]
+) -> ChoiceScorer:
+    return ChoiceScorer(protocol, tasks=tasks)
+
+
+# @2 of the published readers: the gold answer as written (flag gold_as_written) and, for choice,
+# one accuracy per item type (flag choice_per_type); @1 stripped the gold and pooled the types.
+def _rec_version(protocol: Protocol) -> int:
+    return 2 if protocol.yes_no_reader == "substring" and protocol.gold_as_written else 1
+
+
+def _choice_version(protocol: Protocol) -> int:
+    published = protocol.gold_as_written or protocol.choice_per_type
+    return 2 if protocol.choice_match == "substring" and published else 1
+
+
+REC = ScorerSpec(
+    name="recognition",
+    family="rec",
+    metrics=("weight", "recall", "no_recall", "accuracy"),
+    card=lambda p: (
+        (
+            "yes/no recognition, published substring rule ('know' reads as no)"
+            if p.yes_no_reader == "substring"
+            else "yes/no recognition, first yes/no word decides, none = wrong"
+        )
+        + (", gold as written" if p.gold_as_written else "")
+        + "; weight, recall, no_recall, accuracy"
+    ),
+    implementation=lambda p: p.yes_no_reader,
+    version=_rec_version,
+    build=_build_rec,
+    aggregate=aggregate_recognition,
+    scorer_class="unifybench.scorers.recognition:RecognitionScorer",
+    reference="arctanxarc/UniCTokens eval/eval_p_mmu.py (calculate_score, statistic)",
+)
+CHOICE = ScorerSpec(
+    name="choice_match",
+    family="choice",
+    metrics=("accuracy",),
+    card=lambda p: (
+        (
+            "accuracy: gold (as written) is a substring of the answer"
+            if p.choice_match == "substring" and p.gold_as_written
+            else (
+                "accuracy: gold is a substring of the answer"
+                if p.choice_match == "substring"
+                else "accuracy: normalised whole-word match of the gold"
+            )
+        )
+        + (
+            "; one accuracy[<type>] per item type as published, plus the pooled accuracy"
+            if p.choice_per_type
+            else ""
+        )
+    ),
+    implementation=lambda p: p.choice_match,
+    version=_choice_version,
+    build=_build_choice,
+    aggregate=aggregate_choice,
+    scorer_class="unifybench.scorers.recognition:ChoiceScorer",
+    reference="arctanxarc/UniCTokens eval/eval_p_mmu.py (calculate_score, choice branch)",
+)
+SCORERS = (REC, CHOICE)
+RecognitionScorer.spec = REC
+ChoiceScorer.spec = CHOICE

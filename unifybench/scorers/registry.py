@@ -1,255 +1,219 @@
-"""Which scorers a run uses: :func:`build_scorers` for the runner, :func:`list_scorers` for ``ls``.
+"""The scorer registry: every :class:`ScorerSpec`, which scorers a run uses, and what ``ls`` lists.
 
-Heavy scorers (CLIP, faces) import their packages when built, and judge-based scorers are imported
-from their own modules only when a judge is given, so importing this module stays light.
-A scorer whose weights or package cannot be had raises ScorerUnavailable at construction; here
-that becomes a *skipped* entry ``(name, reason)`` that the runner reports. Nothing is ever
-substituted under another scorer's id.
+Specs live next to their implementations (``SCORERS = (...)`` in each module of this package);
+other packages add theirs through the entry point group ``unifybench.scorers`` (``name =
+"package.module:SPEC"``). Which scorers score a task is the task's business (``TaskSpec.scorers``):
+:func:`build_scorers` reads the task specs, picks official scorers or their alternatives, builds
+each with what the context offers, and turns every failure to build (missing weights, package or
+judge: ScorerUnavailable / ImportError) into a *skipped* entry ``(name, reason)``. Nothing is ever
+substituted under another scorer's id. Importing this module stays light: scorers import torch,
+open_clip, insightface or dlib only when built. Listings (``ls``, docs, leaderboard) are made from
+these specs by :mod:`unifybench.catalog`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from unifybench.data.records import ALL_TASKS
 from unifybench.errors import ConfigError, ScorerUnavailable
-from unifybench.scorers.base import PROTOCOLS, Scorer
+from unifybench.metrics import MetricSpec
+from unifybench.protocols import Protocol, resolve_protocol
+from unifybench.registry import Registry
+from unifybench.scorers.spec import ScorerContext, ScorerSpec
 
-FACE_BACKENDS = ("arcface", "dlib")
+ENTRY_POINT_GROUP = "unifybench.scorers"
 NOT_IN_BUILD = "not available in this build"
+# --face-backend values and the scorer spec each one asks for.
+FACE_BACKENDS: dict[str, str] = {"arcface": "face_sim", "dlib": "face_sim_dlib"}
 
 
-def _judge_scorer(module: str, cls: str) -> Any:
-    """A judge scorer class, imported lazily (its module may not exist in every build)."""
-    import importlib
+def _check(obj: Any) -> None:
+    if not isinstance(obj, ScorerSpec):
+        raise TypeError(f"expected a ScorerSpec, got {type(obj).__name__}")
+    # A metric a scorer defines is known as soon as the scorer is (ConfigError on a clash).
+    from unifybench.metrics import metric_registry
 
-    return getattr(importlib.import_module(module), cls)
+    for metric in obj.declared_metrics:
+        metric_registry().add(metric.name, metric, source=f"scorer {obj.name}")
+
+
+REGISTRY: Registry[ScorerSpec] = Registry(
+    "scorer", check=_check, entry_point_group=ENTRY_POINT_GROUP
+)
+REGISTRY.discover("unifybench.scorers", "SCORERS")
+
+
+def get_scorer(name: str) -> ScorerSpec:
+    """The scorer spec named ``name``; ConfigError listing the known ones when unknown."""
+    return REGISTRY.get(name)
+
+
+def all_scorers() -> list[ScorerSpec]:
+    """Every scorer spec that can be imported, in registry order."""
+    return REGISTRY.values()
+
+
+def declared_metrics() -> list[MetricSpec]:
+    """Metrics that scorer specs define themselves (read by :mod:`unifybench.metrics`)."""
+    return [m for spec in all_scorers() for m in spec.declared_metrics]
+
+
+def spec_for_class(scorer_class: str, metric: str | None) -> ScorerSpec | None:
+    """The spec whose objects have class ``module:Class`` and main metric ``metric``.
+
+    Matches the scorers of runs recorded before specs were written into ``scoring.json``.
+    """
+    for spec in all_scorers():
+        if spec.scorer_class == scorer_class and (metric is None or spec.main_metric == metric):
+            return spec
+    return None
+
+
+def register_scorer(spec: ScorerSpec) -> ScorerSpec:
+    """Add a spec from code (a plugin that is not packaged with an entry point)."""
+    return REGISTRY.add(spec.name, spec, source=spec.scorer_class)
+
+
+# -- which scorers ---------------------------------------------------------------------------------
+
+
+def select_scorers(
+    protocol: Protocol,
+    tasks: Sequence[str],
+    *,
+    prefer: Iterable[str] = (),
+    alternatives: bool = False,
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(scorer spec name, tasks it scores) for ``tasks`` under ``protocol``, in task order.
+
+    A task's official scorers are used unless an alternative that replaces one of them is in
+    ``prefer`` (then that alternative instead); ``alternatives=True`` adds every alternative
+    besides the official scorers (the demo). A spec name the registry does not know is kept: the
+    build reports it as not available.
+    """
+    from unifybench.tasks import get_task
+
+    wanted = set(prefer)
+    chosen: dict[str, list[str]] = {}
+    for task_name in dict.fromkeys(tasks):
+        task = get_task(task_name)
+        listed = task.scorers_for(protocol.name)
+        replaced = set()
+        for name in listed:
+            spec = REGISTRY.find(name)
+            if spec is not None and spec.replaces and name in wanted:
+                replaced.add(spec.replaces)
+        for name in listed:
+            spec = REGISTRY.find(name)
+            if spec is not None and spec.replaces:
+                use = alternatives or name in wanted
+            else:
+                use = name not in replaced
+            if use:
+                chosen.setdefault(name, []).append(task_name)
+    return [(name, tuple(ts)) for name, ts in chosen.items()]
+
+
+def skip_name(name: str, protocol: Protocol, tasks: Sequence[str]) -> str:
+    """How a scorer that could not be built is named: its id, or ``family[tasks]`` for a judge
+    scorer (its id names the judge model, which is unknown without a judge)."""
+    spec = REGISTRY.find(name)
+    if spec is None:
+        return f"{name}[{','.join(tasks)}]"
+    if spec.judge_role is not None:
+        return f"{spec.family}[{','.join(tasks)}]"
+    return spec.id(protocol)
+
+
+def build_selected(
+    selected: Sequence[tuple[str, tuple[str, ...]]],
+    protocol: Protocol,
+    context: ScorerContext,
+) -> tuple[list[Any], list[tuple[str, str]]]:
+    """Build each selected scorer; (scorers, skipped) with the reason of every skip."""
+    scorers: list[Any] = []
+    skipped: list[tuple[str, str]] = []
+    for name, tasks in selected:
+        spec = REGISTRY.find(name)
+        if spec is None:
+            why = REGISTRY.unavailable().get(name) or _module_problem()
+            skipped.append((skip_name(name, protocol, tasks), f"{NOT_IN_BUILD} ({why})"))
+            continue
+        try:
+            scorer = spec.build(spec, protocol, context, tasks)
+        except ImportError as err:
+            skipped.append((skip_name(name, protocol, tasks), f"{NOT_IN_BUILD} ({err})"))
+            continue
+        except ScorerUnavailable as err:
+            skipped.append((skip_name(name, protocol, tasks), str(err)))
+            continue
+        scorers.append(scorer)
+    return scorers, skipped
+
+
+def _module_problem() -> str:
+    problems = REGISTRY.unavailable()
+    return "; ".join(problems.values()) or "no scorer module defines it"
 
 
 def build_scorers(
-    protocol: str,
+    protocol: Protocol | str,
     tasks: Iterable[str],
     *,
     text_judge: Any = None,
     vision_judge: Any = None,
+    judges: Sequence[Any] = (),
     clip_weights: str | Path | None = None,
     face_backend: str = "arcface",
     face_model_dir: str | Path | None = None,
     device: str = "cpu",
     seed: int = 0,
-) -> tuple[list[Scorer], list[tuple[str, str]]]:
+    prefer: Iterable[str] = (),
+    alternatives: bool = False,
+) -> tuple[list[Any], list[tuple[str, str]]]:
     """The scorers that score ``tasks`` under ``protocol``, and those skipped with the reason.
 
-    - rec: recognition; choice: choice accuracy; vqa/text_only: character BLEU, plus the text
-      judge when ``text_judge`` is given; t2i: CLIP-I and CLIP-T sharing one model;
-      face: ArcFace (``face_backend="arcface"``) or the dlib alternative (``"dlib"``);
-      knowledge: the vision judge when ``vision_judge`` is given.
-    - ConfigError for an unknown protocol, task or face backend (a mistake, not a skip).
+    The scorers of each task come from its spec. ``face_backend="dlib"`` prefers the dlib
+    alternative to ArcFace; a text judge whose ``metric`` is ``judge_minilm`` (the offline
+    MiniLM judge) fills the slot of that alternative. ConfigError for an unknown protocol, task
+    or face backend (a mistake, not a skip).
     """
-    from unifybench.scorers.bleu import BleuScorer
-    from unifybench.scorers.recognition import ChoiceScorer, RecognitionScorer
+    from unifybench.tasks import get_task
 
-    if protocol not in PROTOCOLS:
-        raise ConfigError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
+    protocol = resolve_protocol(protocol)
     wanted = list(dict.fromkeys(tasks))
-    unknown = [t for t in wanted if t not in ALL_TASKS]
-    if unknown:
-        raise ConfigError(f"unknown task(s) {unknown}; expected some of {list(ALL_TASKS)}")
+    for name in wanted:
+        get_task(name)  # ConfigError naming the known tasks
     if face_backend not in FACE_BACKENDS:
-        raise ConfigError(f"unknown face backend {face_backend!r}; expected one of {FACE_BACKENDS}")
-
-    scorers: list[Scorer] = []
-    skipped: list[tuple[str, str]] = []
-
-    if "rec" in wanted:
-        scorers.append(RecognitionScorer(protocol))
-    if "choice" in wanted:
-        scorers.append(ChoiceScorer(protocol))
-    text_tasks = [t for t in wanted if t in ("vqa", "text_only")]
-    if text_tasks:
-        scorers.append(BleuScorer(protocol))
-        name = f"judge[{','.join(text_tasks)}]"
-        if text_judge is None:
-            skipped.append((name, "no text judge configured"))
-        else:
-            try:
-                cls = _judge_scorer("unifybench.scorers.judged", "TextJudgeScorer")
-                scorers.append(cls(text_judge, protocol))
-            except ImportError as e:
-                skipped.append((name, f"{NOT_IN_BUILD} ({e})"))
-            except ScorerUnavailable as e:
-                skipped.append((name, str(e)))
-    if "t2i" in wanted:
-        from unifybench.scorers.clip import OPENAI_IMPLEMENTATION
-
-        try:
-            from unifybench.scorers.clip import ClipEncoder, ClipImageScorer, ClipTextScorer
-
-            encoder = ClipEncoder(weights=clip_weights, device=device)
-            scorers.append(ClipImageScorer(protocol, encoder=encoder))
-            scorers.append(ClipTextScorer(protocol, encoder=encoder))
-        except (ScorerUnavailable, ImportError) as e:
-            for metric in ("clip_i", "clip_t"):
-                skipped.append((f"{metric}/{OPENAI_IMPLEMENTATION}/{protocol}@1", str(e)))
-    if "face" in wanted:
-        from unifybench.scorers.faces import ArcFaceEmbedder, DlibEmbedder, FaceScorer
-
-        backend = ArcFaceEmbedder if face_backend == "arcface" else DlibEmbedder
-        try:
-            if face_backend == "arcface":
-                embedder = ArcFaceEmbedder(model_dir=face_model_dir, device=device)
-            else:
-                embedder = DlibEmbedder()
-            scorers.append(FaceScorer(protocol, embedder))
-        except (ScorerUnavailable, ImportError) as e:
-            skipped.append((f"{backend.metric}/{backend.implementation}/{protocol}@1", str(e)))
-    if "knowledge" in wanted:
-        name = "judge[knowledge]"
-        if vision_judge is None:
-            skipped.append((name, "no vision judge configured"))
-        else:
-            try:
-                cls = _judge_scorer("unifybench.scorers.knowledge", "KnowledgeScorer")
-                scorers.append(cls(vision_judge, protocol, seed=seed))
-            except ImportError as e:
-                skipped.append((name, f"{NOT_IN_BUILD} ({e})"))
-            except ScorerUnavailable as e:
-                skipped.append((name, str(e)))
-    return scorers, skipped
-
-
-_DESCRIPTIONS: list[tuple[str, str, str]] = [
-    (
-        "rec/substring/legacy@2",
-        "rec",
-        "yes/no recognition, published substring rule ('know' reads as no), gold as written; "
-        "weight, recall, no_recall, accuracy",
-    ),
-    (
-        "rec/word/v2@1",
-        "rec",
-        "yes/no recognition, first yes/no word decides, none = wrong; weight, recall, "
-        "no_recall, accuracy",
-    ),
-    (
-        "choice/substring/legacy@2",
-        "choice",
-        "accuracy: gold (as written) is a substring of the answer; one accuracy[<type>] per item "
-        "type as published, plus the pooled accuracy",
-    ),
-    ("choice/normalised/v2@1", "choice", "accuracy: normalised whole-word match of the gold"),
-    (
-        "bleu/char-1-2/legacy@2",
-        "vqa,text_only",
-        "character BLEU, 1-2-grams weights 0.7/0.3, method1 smoothing (nltk-equal), "
-        "gold as written",
-    ),
-    (
-        "bleu/char-1-2/v2@1",
-        "vqa,text_only",
-        "same formula as legacy (no defect to fix), stripped gold",
-    ),
-    (
-        "clip_i/openai-vit-b32/legacy@1",
-        "t2i",
-        "mean cosine of generated to training images, CLIP ViT-B/32, published [0.5,1] pixels",
-    ),
-    (
-        "clip_i/openai-vit-b32/v2@1",
-        "t2i",
-        "mean cosine of generated to training images, CLIP ViT-B/32, standard preprocess",
-    ),
-    (
-        "clip_t/openai-vit-b32/legacy@1",
-        "t2i",
-        "cosine of generated image to prompt text, CLIP ViT-B/32, published [0.5,1] pixels",
-    ),
-    (
-        "clip_t/openai-vit-b32/v2@1",
-        "t2i",
-        "cosine of generated image to prompt text, CLIP ViT-B/32, standard preprocess",
-    ),
-    (
-        "face_sim/arcface-antelopev2/legacy@1",
-        "face",
-        "ArcFace cosine over (train, generated) pairs; images without a face dropped",
-    ),
-    (
-        "face_sim/arcface-antelopev2/v2@1",
-        "face",
-        "ArcFace cosine over (train, generated) pairs; images without a face count 0",
-    ),
-    (
-        "face_sim_dlib/dlib-resnet-v1/legacy@1",
-        "face",
-        "offline alternative: 1 - L2 of dlib descriptors; faceless dropped; not ArcFace",
-    ),
-    (
-        "face_sim_dlib/dlib-resnet-v1/v2@1",
-        "face",
-        "offline alternative: 1 - L2 of dlib descriptors; faceless count 0; not ArcFace",
-    ),
-]
-
-# Judge-based scorers (unifybench.scorers.judged / .knowledge) name the configured judge model in
-# their id; these are the ids of the presets and of the offline approximation.
-_JUDGE_DESCRIPTIONS: list[tuple[str, str, str, str]] = [
-    *(
-        (
-            f"judge/deepseek-chat/{p}@{3 if p == 'legacy' else 1}",
-            "vqa,text_only",
-            "text judge (official preset deepseek-chat) grades 0/0.5/1"
-            + (
-                "; legacy: the published request and reading, personal system prompt shown"
-                if p == "legacy"
-                else ""
-            ),
-            "unifybench.scorers.judged",
+        raise ConfigError(
+            f"unknown face backend {face_backend!r}; expected one of {tuple(FACE_BACKENDS)}"
         )
-        for p in PROTOCOLS
-    ),
-    *(
-        (
-            f"judge_minilm/all-minilm-l6-v2/{p}@1",
-            "vqa,text_only",
-            "offline approximation: MiniLM cosine of answer and gold mapped to 0/0.5/1; "
-            "never ranked with judge",
-            "unifybench.scorers.judged",
-        )
-        for p in PROTOCOLS
-    ),
-    *(
-        (
-            f"judge/gpt-4o-image/{p}@{3 if p == 'legacy' else 1}",
-            "knowledge",
-            "vision judge (official preset gpt-4o) grades 0/0.5/1 whether an image shows the "
-            + (
-                "concept's knowledge; 4 seeded images per condition"
-                if p == "legacy"
-                else "concept's knowledge; all images"
-            ),
-            "unifybench.scorers.knowledge",
-        )
-        for p in PROTOCOLS
-    ),
-]
+    all_judges = [j for j in (text_judge, vision_judge, *judges) if j is not None]
+    context = ScorerContext(
+        judges=all_judges,
+        clip_weights=clip_weights,
+        face_model_dir=face_model_dir,
+        device=device,
+        seed=seed,
+    )
+    preferred = set(prefer)
+    if FACE_BACKENDS[face_backend] != FACE_BACKENDS["arcface"]:
+        preferred.add(FACE_BACKENDS[face_backend])
+    for judge in all_judges:
+        preferred.update(_alternatives_served_by(judge))
+    selected = select_scorers(protocol, wanted, prefer=preferred, alternatives=alternatives)
+    return build_selected(selected, protocol, context)
 
 
-def list_scorers() -> list[tuple[str, str, str]]:
-    """Every scorer id with its tasks and a one-line description (for ``unifybench ls``).
+def _alternatives_served_by(judge: Any) -> list[str]:
+    """Alternative scorer specs whose judge slot this judge fills (role and metric match)."""
+    from unifybench.scorers.spec import judge_role
 
-    Judge-based scorers are listed under their preset judge models (another configured model
-    gives ``judge/<model>/...``); when their module is missing the description says so.
-    """
-    import importlib.util
-
-    rows = list(_DESCRIPTIONS)
-    for sid, tasks, desc, module in _JUDGE_DESCRIPTIONS:
-        try:
-            present = importlib.util.find_spec(module) is not None
-        except (ImportError, ValueError):
-            present = False
-        rows.append((sid, tasks, desc if present else f"{desc} [{NOT_IN_BUILD}]"))
-    return rows
+    metric = getattr(judge, "metric", "judge")
+    return [
+        spec.name
+        for spec in all_scorers()
+        if spec.replaces and spec.judge_role == judge_role(judge) and spec.judge_metric == metric
+    ]

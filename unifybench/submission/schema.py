@@ -11,22 +11,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# names of per-type results (``accuracy[vqa_choice]``), defined with the metric specs
+from unifybench.metrics import per_type_metric, split_per_type  # noqa: F401
+
 SCHEMA_VERSION = 1
-
-
-def per_type_metric(metric: str, item_type: str) -> str:
-    """The name of ``metric`` computed over the items of one type, e.g. ``accuracy[vqa_choice]``
-    (the published choice scores are reported per item type)."""
-    return f"{metric}[{item_type}]"
-
-
-def split_per_type(name: str) -> tuple[str, str | None]:
-    """``("accuracy", "vqa_choice")`` for ``accuracy[vqa_choice]``; ``(name, None)`` otherwise."""
-    if name.endswith("]") and "[" in name:
-        base, _, rest = name.partition("[")
-        if base and rest[:-1]:
-            return base, rest[:-1]
-    return name, None
 
 
 class _Strict(BaseModel):

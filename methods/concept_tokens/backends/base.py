@@ -10,8 +10,8 @@ if TYPE_CHECKING:
     import torch
     from PIL import Image
 
+    from methods.common.training_data import MMUExample
     from methods.concept_tokens.checkpoint import LearnedRows
-    from methods.unictokens.data import MMUExample
 
 
 class Losses(Protocol):

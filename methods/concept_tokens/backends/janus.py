@@ -22,9 +22,9 @@ from methods.concept_tokens.checkpoint import LearnedRows
 if TYPE_CHECKING:
     from PIL import Image
 
+    from methods.common.training_data import MMUExample
     from methods.concept_tokens.params import ConceptTokensParams
     from methods.janus.backbone import JanusBackbone, TokenRows
-    from methods.unictokens.data import MMUExample
 
 IGNORE = -100
 

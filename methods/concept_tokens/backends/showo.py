@@ -21,10 +21,10 @@ from methods.concept_tokens.checkpoint import LearnedRows
 if TYPE_CHECKING:
     from PIL import Image
 
+    from methods.common.training_data import MMUExample
     from methods.concept_tokens.params import ConceptTokensParams
     from methods.showo.backbone import ShowoBackbone
     from methods.showo.model import ConceptRows
-    from methods.unictokens.data import MMUExample
 
 
 class ShowoConceptBackend:
@@ -138,7 +138,7 @@ class ShowoLosses:
         return t.mmu_loss(*t.mmu_batch(list(examples), ""))
 
     def image(self, images: Sequence[Path], captions: Sequence[str]) -> torch.Tensor:
-        from methods.unictokens.data import T2IExample
+        from methods.common.training_data import T2IExample
 
         t = self.trainer
         codes = t.t2i_codes(

@@ -8,101 +8,27 @@ there is a warning, not an error.
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unifybench.data.loader import (
+from unifybench.benchmarks.unifybench.loader import (
     BLACK_IMAGE,
-    Problems,
     concept_folders,
-    list_images,
     parse_concept,
     parse_generation,
     parse_items,
     read_concept_ids,
-    read_json,
     read_train_images,
 )
-from unifybench.data.paths import RootGuard
-from unifybench.data.records import ALL_TASKS
+from unifybench.data.paths import RootGuard, list_images
+from unifybench.data.problems import CheckReport, Finding, Problems, read_json
 from unifybench.errors import DataError
+
+Problem = Finding  # the name this module used before the report became shared
 
 EXPECTED_TEST_IMAGES = 5
 _DIALOGUE_FILES = ("conversations.json", "positive_recognitions.json", "random_recognitions.json")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding: ``file`` (relative to the root), ``field`` inside it, what was expected."""
-
-    severity: str  # "error" or "warning"
-    file: str
-    field: str
-    expected: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}: field '{self.field}'" if self.field else self.file
-        return f"{where}: {self.expected}"
-
-
-@dataclass
-class CheckReport:
-    """What ``check_dataset`` found: concepts, item counts per task per concept, problems."""
-
-    root: Path
-    concepts: dict[str, str] = field(default_factory=dict)  # id -> category ("?" if unreadable)
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # concept -> task -> n
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when no error was found (warnings allowed)."""
-        return not self.errors
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable form of the report."""
-        return {
-            "root": str(self.root),
-            "ok": self.ok,
-            "concepts": self.concepts,
-            "counts": self.counts,
-            "errors": [p.__dict__ for p in self.errors],
-            "warnings": [p.__dict__ for p in self.warnings],
-        }
-
-    def format(self) -> str:
-        """The human-readable report printed by ``unifybench data check``."""
-        lines = [f"UnifyBench dataset check: {self.root}"]
-        listed = ", ".join(f"{c} ({cat})" for c, cat in self.concepts.items()) or "none"
-        lines.append(f"concepts ({len(self.concepts)}): {listed}")
-        if self.counts:
-            tasks = [t for t in ALL_TASKS if any(t in c for c in self.counts.values())]
-            width = max(len("concept"), *(len(c) for c in self.counts))
-            lines.append("items per task:")
-            lines.append("  " + "concept".ljust(width) + "".join(f"  {t:>9}" for t in tasks))
-            for cid, per_task in self.counts.items():
-                cells = "".join(f"  {per_task.get(t, 0):>9}" for t in tasks)
-                lines.append("  " + cid.ljust(width) + cells)
-        for title, problems in (("errors", self.errors), ("warnings", self.warnings)):
-            lines.append(f"{title} ({len(problems)}):")
-            lines += [f"  {p}" for p in problems]
-        verdict = "OK" if self.ok else "FAILED"
-        lines.append(
-            f"result: {verdict} ({len(self.errors)} errors, {len(self.warnings)} warnings)"
-        )
-        return "\n".join(lines)
-
-
-def _relative(root: Path, file: str) -> str:
-    try:
-        rel = os.path.relpath(file, root) if os.path.isabs(file) else file
-    except ValueError:  # another drive on Windows
-        return file
-    return file if rel == "." or rel.startswith("..") else rel.replace(os.sep, "/")
 
 
 def _tolerant(path: Path, problems: Problems, *, what: str, shape: str) -> Any:
@@ -268,16 +194,5 @@ def check_dataset(root: str | Path) -> CheckReport:
         template = root / "template.json"
         _tolerant(template, problems, what="conversation templates", shape="list-or-dict")
 
-    def convert(err: DataError, severity: str) -> Problem:
-        return Problem(severity, _relative(root, err.file), err.field, err.expected)
-
-    report.errors = [convert(e, "error") for e in problems.errors]
-    report.warnings = [convert(w, "warning") for w in problems.warnings]
+    report.add_problems(problems)
     return report
-
-
-def main_check(root: str | Path, *, as_json: bool = False) -> int:
-    """Print the report of ``root``; 0 if it has no errors, else 1 (used by the CLI)."""
-    report = check_dataset(root)
-    print(json.dumps(report.to_dict(), indent=2) if as_json else report.format())
-    return 0 if report.ok else 1

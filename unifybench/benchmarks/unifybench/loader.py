@@ -2,19 +2,20 @@
 
 Only metadata is read: JSON files and a few directory listings. Images stay on disk as paths.
 Every problem raises :class:`DataError` naming the file, the field and what was expected; the
-checker (``unifybench.data.check``) runs the same parsers in collecting mode to report them all.
+checker (:mod:`unifybench.benchmarks.unifybench.check`) runs the same parsers in collecting mode
+to report them all.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from unifybench.data.paths import RootGuard, join_inside, reroot
-from unifybench.data.prompts import FACE_PROMPT, dreambooth_prompts, fill
+from unifybench.benchmarks.unifybench.prompts import FACE_PROMPT, dreambooth_prompts, fill
+from unifybench.data.paths import RootGuard, join_inside, list_images, reroot
+from unifybench.data.problems import Problems, read_json
 from unifybench.data.records import (
     Benchmark,
     Category,
@@ -22,7 +23,6 @@ from unifybench.data.records import (
     GenerationPrompt,
     GenerationType,
     UnderstandingItem,
-    UnderstandingTask,
 )
 from unifybench.errors import ConfigError, DataError
 
@@ -44,11 +44,18 @@ KNOWLEDGE_GROUPS: tuple[str, ...] = (
     "personalized_dense_prompt_generation",
     "explicit_personalized_dense_prompt_generation",
 )
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
 GENERATION_TYPES: tuple[GenerationType, ...] = ("live_subject", "object")
-# Images per prompt in the published protocol: 4 per DreamBooth prompt (100 per concept), 100 for
-# the face prompt; knowledge conditions get 100 of which the published judge scores 4.
-N_IMAGES = {"t2i": 4, "face": 100, "knowledge": 100}
+
+
+def n_images(task: str) -> int:
+    """Images per prompt of a generation task in the published protocol (its task spec): 4 per
+    DreamBooth prompt (100 per concept), 100 for the face prompt, 100 per knowledge condition (of
+    which the published judge scores 4)."""
+    from unifybench.tasks import get_task
+
+    return get_task(task).images_per_item
+
+
 BLACK_IMAGE = "black_512x512.png"
 # test_data/ is derived: the release ships the script that writes it, not necessarily the files.
 TEST_DATA_HINT = (
@@ -56,52 +63,6 @@ TEST_DATA_HINT = (
     "always contain it, it is written by gen_test_data.py in the dataset root (set DATA_ROOT in "
     "that script to this folder and run it once)"
 )
-
-
-class Problems:
-    """Where parse problems go: raised at once (loading) or collected (checking).
-
-    Collected entries are :class:`DataError` instances; warnings are for files whose schema is not
-    published and that are read tolerantly.
-    """
-
-    def __init__(self, collect: bool = False) -> None:
-        self.collect = collect
-        self.errors: list[DataError] = []
-        self.warnings: list[DataError] = []
-
-    def error(self, file: str | Path, field: str, expected: str) -> None:
-        self.add(DataError(file, field, expected))
-
-    def add(self, err: DataError) -> None:
-        if not self.collect:
-            raise err
-        self.errors.append(err)
-
-    def warn(self, file: str | Path, field: str, expected: str) -> None:
-        self.warnings.append(DataError(file, field, expected))
-
-
-def read_json(path: Path, problems: Problems, *, what: str) -> Any:
-    """Parse a JSON file; on a missing or malformed file report it and return None."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.error(path, "", f"file not found (expected {what})")
-        return None
-    except (OSError, UnicodeDecodeError) as err:
-        problems.error(path, "", f"a readable UTF-8 file ({what}): {err}")
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        hint = " (the file looks truncated)" if err.pos >= len(text.rstrip()) else ""
-        problems.error(
-            path,
-            f"line {err.lineno} column {err.colno}",
-            f"valid JSON ({what}); parsing failed: {err.msg}{hint}",
-        )
-        return None
 
 
 def normalise_generation_type(value: Any) -> Any:
@@ -124,25 +85,6 @@ def category_of(concept_id: str, conversation_type: str | None, generation_type:
     if generation_type == "object":
         return "object"
     return "animal"
-
-
-def _natural_key(path: Path) -> tuple[int, int, str]:
-    stem = path.stem
-    return (0, int(stem), path.name) if stem.isdigit() else (1, 0, path.name)
-
-
-def list_images(folder: Path) -> tuple[Path, ...]:
-    """Image files directly in ``folder`` (none if it does not exist), in numeric order."""
-    try:
-        with os.scandir(folder) as entries:
-            found = [
-                Path(e.path)
-                for e in entries
-                if os.path.splitext(e.name)[1].lower() in IMAGE_SUFFIXES and not e.is_dir()
-            ]
-    except (FileNotFoundError, NotADirectoryError):
-        return ()
-    return tuple(sorted(found, key=_natural_key))
 
 
 def read_concept_ids(root: Path, problems: Problems) -> list[str]:
@@ -306,7 +248,7 @@ def parse_concept(
     )
 
 
-def task_of_type(kind: Any) -> UnderstandingTask | None:
+def task_of_type(kind: Any) -> str | None:
     """The task of an item ``type``: rec, vqa, text_only; any type containing "choice" is choice."""
     if not isinstance(kind, str):
         return None
@@ -421,11 +363,11 @@ def _prompt(
     return GenerationPrompt(
         id=f"{concept.id}/{task}/{index}",
         concept_id=concept.id,
-        task=task,  # type: ignore[arg-type]
+        task=task,
         index=index,
         prompt=text,
         clip_text=text.replace(concept.token, concept.class_noun),
-        n_images=N_IMAGES[task],
+        n_images=n_images(task),
         group=group,
     )
 
@@ -450,7 +392,7 @@ def parse_generation(
             index=i,
             prompt=fill(template, token),
             clip_text=fill(template, concept.class_noun),
-            n_images=N_IMAGES["t2i"],
+            n_images=n_images("t2i"),
         )
         for i, template in enumerate(dreambooth_prompts(concept.generation_type))
     ]
@@ -565,7 +507,7 @@ def load_benchmark(
                 f"revision={revision!r} applies to hub repos; {path} is a local folder"
             )
         return load_local(path, concepts=concepts, name=path.name or "unifybench")
-    from unifybench.data import hub
+    from unifybench.benchmarks.unifybench import hub
 
     # "data/ub" where ./data exists is a mistyped local folder, not a repo named ub of user data.
     if hub.looks_like_repo_id(str(source)) and not Path(path.parts[0]).is_dir():
