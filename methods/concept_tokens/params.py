@@ -37,7 +37,9 @@ class ConceptTokensParams:
     config: str = "published"  # janus: published (=1b), 1b, 7b, tiny; showo: published, tiny
     repo: str | None = None  # janus only: hub id or local folder replacing the config's
     device: str = "auto"
-    dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 on CPU
+    # auto: the backbone's reference precision (Show-o: float32, as published; Janus-Pro:
+    # bfloat16 on CUDA, float32 on CPU, as its model card runs it); recorded in the params.
+    dtype: str = "auto"
     init_seed: int = 0  # random init of tiny configs
     seed: int = 0  # row initialisation noise, data order, augmentation
     n_tokens: int = 16  # learnable tokens after the concept token

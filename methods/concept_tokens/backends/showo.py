@@ -37,7 +37,10 @@ class ShowoConceptBackend:
 
         self.p = p
         self.bb: ShowoBackbone = ShowoBackbone.create(
-            p.config, device=p.device, dtype=p.dtype, init_seed=p.init_seed
+            p.config,
+            device=p.device,
+            dtype="float32" if p.dtype == "auto" else p.dtype,
+            init_seed=p.init_seed,
         )
         self.device = self.bb.device
         self.start: int | None = None
