@@ -202,13 +202,13 @@ def _demo_benchmark(
         file=say,
     )
     generation = [get_task(t) for t in spec.tasks if get_task(t).is_generation]
-    ipp = DEMO_IMAGES_PER_PROMPT if images_per_prompt is None else images_per_prompt
+    ipp = images_per_prompt
+    if ipp is None:  # never more images than the benchmark itself makes (DreamBench++: one)
+        ipp = min([DEMO_IMAGES_PER_PROMPT, *(t.images_per_item for t in generation)])
     if generation:
-        print(
-            f"images per prompt: {ipp} (the benchmark uses {generation[0].images_per_item}; "
-            "fewer keeps the demo short)",
-            file=say,
-        )
+        uses = generation[0].images_per_item
+        why = "fewer keeps the demo short" if ipp < uses else "as the benchmark"
+        print(f"images per prompt: {ipp} (the benchmark uses {uses}; {why})", file=say)
     scorers, skipped, judges = demo_scorers(chosen, benchmark=name, **scoring)
     report.skipped_scorers += [s for s in skipped if s not in report.skipped_scorers]
     print(f"scorers ({chosen} protocol): " + ", ".join(s.id for s in scorers), file=say)
