@@ -17,7 +17,8 @@ Models and preprocessing (yuangpeng/dreambench_plus ``dreambench_plus/metrics/di
   crop 224, ImageNet mean/std.
 - ``dinov2-small``: ``transformers`` ``Dinov2Model`` ``facebook/dinov2-small``,
   ``last_hidden_state[:, 0]`` (the CLS token after the final layer norm), with the preprocessing
-  of its ``BitImageProcessor`` (the same resize, crop and normalisation, checked in the tests).
+  of its ``BitImageProcessor`` (the same resize and normalisation; its centre crop rounds the
+  offsets down; checked against the processor in the tests).
 
 Weights come from the Hugging Face hub on first use (cached by ``huggingface_hub``); offline the
 scorer is skipped with the reason. Tests build tiny randomly initialised models of the same
@@ -151,14 +152,25 @@ def open_like_published(data: bytes) -> Any:
         return img.convert("RGB")
 
 
-def dino_transform() -> Callable[[Any], Any]:
-    """Resize the short side to 256 (bicubic), centre crop 224, to tensor, ImageNet mean/std."""
+def floor_center_crop(img: Any, size: int = CROP) -> Any:
+    """A centre crop whose offsets are rounded down, as transformers' image processors crop
+    (torchvision's CenterCrop rounds them to nearest: one pixel apart on odd margins)."""
+    left, top = (img.width - size) // 2, (img.height - size) // 2
+    return img.crop((left, top, left + size, top + size))
+
+
+def dino_transform(implementation: str = "dino-vits8") -> Callable[[Any], Any]:
+    """Resize the short side to 256 (bicubic), centre crop 224, to tensor, ImageNet mean/std.
+
+    The DINO v1 score used torchvision's transforms; the DINOv2 score transformers'
+    ``BitImageProcessor``, whose centre crop rounds its offsets down."""
     from torchvision import transforms as T
 
+    crop = T.CenterCrop(CROP) if BACKBONES[implementation].library == "timm" else floor_center_crop
     return T.Compose(
         [
             T.Resize(RESIZE, interpolation=T.InterpolationMode.BICUBIC),
-            T.CenterCrop(CROP),
+            crop,
             T.ToTensor(),
             T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
         ]
@@ -193,7 +205,7 @@ class DinoEncoder:
         )
         self.device = device
         self.batch_size = batch_size
-        self.transform = dino_transform()
+        self.transform = dino_transform(implementation)
         self._cache: dict[str, Any] = {}
 
     def _forward(self, batch: Any) -> Any:
