@@ -260,7 +260,15 @@ def render_leaderboard(report: DemoReport, say: TextIO) -> Path | None:
     if not callable(render):
         print("leaderboard: not rendered (leaderboard.build has no build_site)", file=say)
         return None
-    results = [run_dir / "result.json" for run_dir in report.runs.values()]
+    results = []
+    for name, run_dir in report.runs.items():
+        result = report.results.get(name)
+        if result is not None and not getattr(result, "results", None):
+            # nothing could be scored here (e.g. DreamBench++ offline: every scorer needs hub
+            # weights or an API key): such a file is no board row, and it would fail validation
+            print(f"leaderboard: {name} left out (no scorer could run here)", file=say)
+            continue
+        results.append(run_dir / "result.json")
     site = report.out / "leaderboard"
     try:
         render(results, site)
