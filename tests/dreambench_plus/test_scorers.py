@@ -242,3 +242,18 @@ def test_legacy_judge_leaves_an_unreadable_item_out(bench, monkeypatch) -> None:
     assert (
         math.isnan(score.value) and "left out as published" in score.metadata["images"][0]["error"]
     )
+
+
+def test_colour_histogram_stand_in(bench, tmp_path) -> None:
+    from PIL import Image
+
+    from unifybench.scorers.colour import ColourHistogramScorer
+
+    cat = "live_subject_animal_00_cat"
+    reference = bench.concepts[cat].train_images[0]
+    grey = tmp_path / "grey.png"
+    Image.new("RGB", (32, 32), (128, 128, 128)).save(grey)
+    scorer = ColourHistogramScorer(V2_PROTOCOL)
+    assert scorer.id == "colour_hist/rgb-8x8x8/dbpp-v2@1" and scorer.spec.replaces == "dino"
+    same, flat = scorer.score(_inputs(bench, cat, [reference, grey]))
+    assert same.value == pytest.approx(1.0) and 0 <= flat.value < 0.2
