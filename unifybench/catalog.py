@@ -1,8 +1,8 @@
 """Views over the registries: what ``unifybench ls`` prints, the metric index of docs/metrics.md,
 the leaderboard's scorer lists. All of it is made from the specs, so none of it can drift.
 
-Scorer ids are listed for every scorer spec under every runnable protocol of every benchmark (one
-per scorer-id tag); judge scorers under their preset judge models.
+Scorer ids are listed for every scorer spec under every runnable protocol (one per scorer-id tag)
+of the benchmarks whose tasks use it; judge scorers under their preset judge models.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from unifybench.metrics import metric_registry
 from unifybench.protocols import Protocol
 from unifybench.scorers.registry import NOT_IN_BUILD, REGISTRY, all_scorers, get_scorer
-from unifybench.tasks import all_tasks, tasks_scored_by
+from unifybench.tasks import all_tasks, find_task, in_task_order
 
 
 def listed_protocols() -> list[Protocol]:
@@ -27,6 +27,25 @@ def listed_protocols() -> list[Protocol]:
     return list(seen.values())
 
 
+def scorer_uses() -> dict[str, dict[str, list[str]]]:
+    """scorer-id tag -> scorer spec name -> the tasks that use it under that protocol, over the
+    benchmarks offering a runnable protocol with that tag."""
+    from unifybench.benchmarks import all_benchmarks
+
+    out: dict[str, dict[str, list[str]]] = {}
+    for bench in all_benchmarks():
+        for protocol in bench.protocols:
+            if not protocol.runnable:
+                continue
+            uses = out.setdefault(protocol.id_tag, {})
+            for name in bench.tasks:
+                task = find_task(name)
+                for scorer in task.scorers_for(protocol.name) if task else ():
+                    if name not in uses.setdefault(scorer, []):
+                        uses[scorer].append(name)
+    return out
+
+
 def scorers_in_task_order() -> list[Any]:
     """Scorer specs in the order tasks list them (tasks in task order); unlisted ones last."""
     order: dict[str, int] = {}
@@ -37,16 +56,22 @@ def scorers_in_task_order() -> list[Any]:
 
 
 def scorer_rows() -> list[dict[str, Any]]:
-    """One row per scorer id: id, spec, protocol, tasks, metrics, card, replaces, judge role."""
+    """One row per scorer id: id, spec, protocol, tasks, metrics, card, replaces, judge role.
+
+    A spec is listed under a protocol only where a benchmark offering it uses the spec."""
     rows = []
+    uses = scorer_uses()
     for spec in scorers_in_task_order():
         for protocol in listed_protocols():
+            tasks = uses.get(protocol.id_tag, {}).get(spec.name)
+            if not tasks:
+                continue
             rows.append(
                 {
                     "id": spec.id(protocol),
                     "spec": spec.name,
                     "protocol": protocol.name,
-                    "tasks": tasks_scored_by(spec.name, protocol.name),
+                    "tasks": in_task_order(tasks),
                     "metrics": list(spec.metric_names),
                     "card": spec.card_for(protocol),
                     "replaces": spec.replaces,

@@ -202,13 +202,13 @@ def _demo_benchmark(
         file=say,
     )
     generation = [get_task(t) for t in spec.tasks if get_task(t).is_generation]
-    ipp = DEMO_IMAGES_PER_PROMPT if images_per_prompt is None else images_per_prompt
+    ipp = images_per_prompt
+    if ipp is None:  # never more images than the benchmark itself makes (DreamBench++: one)
+        ipp = min([DEMO_IMAGES_PER_PROMPT, *(t.images_per_item for t in generation)])
     if generation:
-        print(
-            f"images per prompt: {ipp} (the benchmark uses {generation[0].images_per_item}; "
-            "fewer keeps the demo short)",
-            file=say,
-        )
+        uses = generation[0].images_per_item
+        why = "fewer keeps the demo short" if ipp < uses else "as the benchmark"
+        print(f"images per prompt: {ipp} (the benchmark uses {uses}; {why})", file=say)
     scorers, skipped, judges = demo_scorers(chosen, benchmark=name, **scoring)
     report.skipped_scorers += [s for s in skipped if s not in report.skipped_scorers]
     print(f"scorers ({chosen} protocol): " + ", ".join(s.id for s in scorers), file=say)
@@ -260,7 +260,15 @@ def render_leaderboard(report: DemoReport, say: TextIO) -> Path | None:
     if not callable(render):
         print("leaderboard: not rendered (leaderboard.build has no build_site)", file=say)
         return None
-    results = [run_dir / "result.json" for run_dir in report.runs.values()]
+    results = []
+    for name, run_dir in report.runs.items():
+        result = report.results.get(name)
+        if result is not None and not getattr(result, "results", None):
+            # nothing could be scored here (e.g. DreamBench++ offline: every scorer needs hub
+            # weights or an API key): such a file is no board row, and it would fail validation
+            print(f"leaderboard: {name} left out (no scorer could run here)", file=say)
+            continue
+        results.append(run_dir / "result.json")
     site = report.out / "leaderboard"
     try:
         render(results, site)

@@ -201,8 +201,9 @@ BUILTIN: tuple[MetricSpec, ...] = (
         "dino",
         "DINO",
         "DINO",
-        "Cosine similarity of DINO ViT-S/16 embeddings between generated and real subject images "
-        "(DreamBench).",
+        "Cosine similarity of DINO (v1) ViT-S CLS embeddings between generated and real subject "
+        "images: ViT-S/16 in DreamBench (DreamBooth), ViT-S/8 in DreamBench++ (the scorer id "
+        "names the backbone; different benchmarks are never ranked together).",
         range=(-1.0, 1.0),
     ),
     MetricSpec(

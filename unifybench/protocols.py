@@ -31,8 +31,9 @@ DuplicateConditions = Literal["each", "last"]
 ClipPreprocess = Literal["standard", "published"]
 ClipPooling = Literal["concepts", "images"]
 FacelessImages = Literal["zero", "drop"]
-JudgeReader = Literal["strict", "legacy-text", "legacy-vision"]
-ImageEncoding = Literal["as-stored", "jpeg-q95"]
+JudgeReader = Literal["strict", "legacy-text", "legacy-vision", "score-0-4", "legacy-dreambench"]
+ImageEncoding = Literal["as-stored", "jpeg-q95", "square512-jpeg-q75"]
+ImageScorePooling = Literal["concepts", "images"]
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "test_image_flip": ("never", "published"),
@@ -43,7 +44,16 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "clip_preprocess": ("standard", "published"),
     "clip_pooling": ("concepts", "images"),
     "faceless_images": ("zero", "drop"),
+    "image_score_pooling": ("concepts", "images"),
 }
+JUDGE_READERS: tuple[str, ...] = (
+    "strict",
+    "legacy-text",
+    "legacy-vision",
+    "score-0-4",
+    "legacy-dreambench",
+)
+IMAGE_ENCODINGS: tuple[str, ...] = ("as-stored", "jpeg-q95", "square512-jpeg-q75")
 
 
 @dataclass(frozen=True)
@@ -71,11 +81,12 @@ class JudgeRequests:
             problems.append(f"temperature must be in [0, 2] or None, got {self.temperature}")
         if self.max_tokens is not None and self.max_tokens < 1:
             problems.append(f"max_tokens must be >= 1 or None, got {self.max_tokens}")
-        if self.reader not in ("strict", "legacy-text", "legacy-vision"):
-            problems.append(f"reader must be strict, legacy-text or legacy-vision: {self.reader!r}")
-        if self.image_encoding not in ("as-stored", "jpeg-q95"):
+        if self.reader not in JUDGE_READERS:
+            problems.append(f"reader must be one of {', '.join(JUDGE_READERS)}: {self.reader!r}")
+        if self.image_encoding not in IMAGE_ENCODINGS:
             problems.append(
-                f"image_encoding must be as-stored or jpeg-q95: {self.image_encoding!r}"
+                f"image_encoding must be one of {', '.join(IMAGE_ENCODINGS)}: "
+                f"{self.image_encoding!r}"
             )
         if problems:
             raise ConfigError("judge requests: " + "; ".join(problems))
@@ -137,6 +148,9 @@ class Protocol:
     clip_pooling: ClipPooling = "concepts"
     # "drop": generated images without a detected face are left out (defect 6); "zero": count 0.
     faceless_images: FacelessImages = "zero"
+    # DINO and the subject judges (DreamBench++): "images" pools every image of every concept
+    # into one mean, as the published DreamBench++ scripts do; "concepts" weighs concepts equally.
+    image_score_pooling: ImageScorePooling = "concepts"
 
     def __post_init__(self) -> None:
         problems = []

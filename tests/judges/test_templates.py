@@ -13,6 +13,9 @@ PINNED = {
     "text-legacy": "fa62ae61a714",
     "vision": "3e2b4df7d597",
     "vision-legacy": "71bec1096b3b",
+    "dreambench-subject": "1a054bcfaefe",
+    "dreambench-style": "a42e44f4f515",
+    "dreambench-text": "c5c330d5dd7a",
 }
 
 

@@ -23,7 +23,13 @@ def test_demo_offline(tmp_path, monkeypatch):
         file=say,
     )
     text = say.getvalue()
-    assert set(report.runs) == {"reference-images", "profile-retrieval"}
+    # every runnable benchmark's sample set; profile-retrieval (understanding only) fits no
+    # DreamBench++ task
+    assert set(report.runs) == {
+        "reference-images",
+        "profile-retrieval",
+        "dreambench++:reference-images",
+    }
     skipped = dict(report.skipped_scorers)
     for name in (
         "clip_i/openai-vit-b32/v2@1",
@@ -40,5 +46,12 @@ def test_demo_offline(tmp_path, monkeypatch):
     reference = json.loads((report.runs["reference-images"] / "result.json").read_text())
     assert reference["results"]["face"]["face_sim_dlib"]["value"] > 0.5  # real photos of a face
     assert "scorer skipped: clip_i/openai-vit-b32/v2@1" in reference["notes"]
+    dbpp = json.loads((report.runs["dreambench++:reference-images"] / "result.json").read_text())
+    assert dbpp["benchmark"]["dataset"] == "dreambench-plus-sample"
+    assert dbpp["results"]["subject"]["colour_hist"]["value"] > 0.5  # the offline stand-in
+    assert (
+        "dino/dino-vits8/dbpp-v2@1" in skipped
+        and "images per prompt: 1 (the benchmark uses 1" in text
+    )
     assert report.leaderboard is not None and report.leaderboard.exists()
     assert "Where to look" in text and str(report.leaderboard) in text

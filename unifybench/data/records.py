@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from PIL import Image
 
-Category = Literal["human", "animal", "object"]
+Category = Literal["human", "animal", "object", "style"]
 GenerationType = Literal["live_subject", "object"]
 
-CATEGORIES: tuple[Category, ...] = ("human", "animal", "object")
+# "style": a reference image whose style, not subject, is to be kept (DreamBench++'s style set).
+CATEGORIES: tuple[Category, ...] = ("human", "animal", "object", "style")
 
 
 def concept_token(concept_id: str) -> str:

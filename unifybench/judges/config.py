@@ -21,12 +21,20 @@ Role = Literal["text", "vision"]
 # How a reply is read: "strict" (0, 0.5 or 1; one re-ask), or as the published scripts read it
 # ("legacy-text": the float after the last "Score::", in [0, 1]; "legacy-vision": the reply as a
 # float, any value). See unifybench.judges.parsing.
-Reader = Literal["strict", "legacy-text", "legacy-vision"]
-READERS: tuple[str, ...] = ("strict", "legacy-text", "legacy-vision")
+Reader = Literal["strict", "legacy-text", "legacy-vision", "score-0-4", "legacy-dreambench"]
+# The 0-4 readers (DreamBench++'s judge scale) divide the integer score by 4; see parsing.py.
+READERS: tuple[str, ...] = (
+    "strict",
+    "legacy-text",
+    "legacy-vision",
+    "score-0-4",
+    "legacy-dreambench",
+)
 # How an image is sent: the file's bytes as stored, or re-encoded as JPEG quality 95 after
-# converting RGBA / palette images to RGB (what the published image judge sent).
-ImageEncoding = Literal["as-stored", "jpeg-q95"]
-IMAGE_ENCODINGS: tuple[str, ...] = ("as-stored", "jpeg-q95")
+# converting RGBA / palette images to RGB (what the published image judge sent), or resized to
+# 512x512 and saved as JPEG quality 75 (what the published DreamBench++ judge sent).
+ImageEncoding = Literal["as-stored", "jpeg-q95", "square512-jpeg-q75"]
+IMAGE_ENCODINGS: tuple[str, ...] = ("as-stored", "jpeg-q95", "square512-jpeg-q75")
 
 DEEPSEEK_BASE_URL = "https://api.deepseek.com/v1"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -37,7 +45,13 @@ OFFICIAL_MODELS: dict[str, str] = {"text": "deepseek-chat", "vision": "gpt-4o"}
 # prompt and request settings (``Protocol.text_judge`` / ``vision_judge``), a custom one does not.
 BUILTIN_PROMPTS: dict[str, tuple[str, ...]] = {
     "text": ("text", "text-legacy"),
-    "vision": ("vision", "vision-legacy"),
+    "vision": (
+        "vision",
+        "vision-legacy",
+        "dreambench-subject",
+        "dreambench-style",
+        "dreambench-text",
+    ),
 }
 
 

@@ -30,8 +30,11 @@ from unifybench.judges.cache import JudgeCache, cache_key
 from unifybench.judges.config import JudgeConfig
 from unifybench.judges.parsing import (
     REASK_SUFFIX,
+    REASK_SUFFIX_0_4,
     ReplyParseError,
     parse_score,
+    parse_score_0_4,
+    parse_score_legacy_dreambench,
     parse_score_legacy_text,
     parse_score_legacy_vision,
 )
@@ -45,6 +48,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("unifybench.judges")
 
 _MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+# The published DreamBench++ judge scripts asked again (a new request) up to this many times in
+# all when no score could be read, then left the item out.
+PUBLISHED_DREAMBENCH_TRIES = 3
 
 
 @dataclass
@@ -70,14 +76,26 @@ def _image_payload(path: Path, encoding: str = "as-stored") -> tuple[str, str]:
     ``as-stored``: PNG/JPEG/WebP/GIF are sent as they are, anything else as PNG. ``jpeg-q95``:
     what the published image judge sent (eval/api.py): RGBA and palette images converted to
     RGB, every image saved as JPEG quality 95 with Pillow (other modes as they are, so a mode
-    JPEG cannot hold fails, as it did there).
+    JPEG cannot hold fails, as it did there). ``square512-jpeg-q75``: what the published
+    DreamBench++ judge sent (dreambench_plus/utils/image_utils.py, gpt_utils.py): EXIF
+    orientation applied, transparency on white, RGB, resized to 512x512 (bicubic, aspect not
+    kept), saved as JPEG with Pillow's default quality (75).
     """
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     raw = Path(path).read_bytes()
     with Image.open(io.BytesIO(raw)) as img:
         fmt = img.format or ""
-        if encoding == "jpeg-q95":
+        if encoding == "square512-jpeg-q75":
+            picture = ImageOps.exif_transpose(img)
+            if picture.mode == "RGBA":
+                white = Image.new("RGBA", picture.size, "white")
+                picture = Image.alpha_composite(white, picture)
+            picture = picture.convert("RGB").resize((512, 512), Image.Resampling.BICUBIC)
+            buf = io.BytesIO()
+            picture.save(buf, format="JPEG")
+            raw, fmt = buf.getvalue(), "JPEG"
+        elif encoding == "jpeg-q95":
             picture = img.convert("RGB") if img.mode in ("RGBA", "P") else img
             buf = io.BytesIO()
             picture.save(buf, format="JPEG", quality=95)
@@ -268,7 +286,9 @@ class OpenAIJudge:
             result.error = first.error
             return result
         reader = self.config.reader
-        if reader != "strict":
+        if reader == "legacy-dreambench":
+            return self._judge_repeating(rendered, first, result)
+        if reader not in ("strict", "score-0-4"):
             legacy = (
                 parse_score_legacy_text if reader == "legacy-text" else parse_score_legacy_vision
             )
@@ -287,10 +307,15 @@ class OpenAIJudge:
                 return result
         # strict reading; the legacy text reader comes here only where the published script
         # would have crashed (no published number exists): the strict reading, with one re-ask
+        parse, suffix = (
+            (parse_score_0_4, REASK_SUFFIX_0_4)
+            if reader == "score-0-4"
+            else (parse_score, REASK_SUFFIX)
+        )
         try:
-            result.value = parse_score(first.text)
+            result.value = parse(first.text)
         except ReplyParseError as exc:
-            second = self._request(_with_reask(rendered.messages))
+            second = self._request(_with_reask(rendered.messages, suffix))
             result.attempts += second.attempts
             result.extra.update({"reasked": True, "first_reply": first.text})
             if second.error is not None:  # not cached: a later run asks again
@@ -298,9 +323,40 @@ class OpenAIJudge:
                 return result
             result.raw = second.text
             try:
-                result.value = parse_score(second.text)
+                result.value = parse(second.text)
             except ReplyParseError as exc2:
                 result.error = f"unparseable after one re-ask: {exc2}"
+        self._store(result)
+        return result
+
+    def _judge_repeating(
+        self, rendered: _Rendered, first: _Reply, result: JudgeResult
+    ) -> JudgeResult:
+        """The published DreamBench++ reading: the same request sent again (up to
+        :data:`PUBLISHED_DREAMBENCH_TRIES` in all) until one score can be read; else unscored
+        (the published script left such an item out). Transport failures are not cached."""
+        reply, unread = first, []
+        result.extra = {"reading": "legacy"}
+        for attempt in range(PUBLISHED_DREAMBENCH_TRIES):
+            if attempt:
+                reply = self._request(rendered.messages)
+                result.attempts += reply.attempts
+            if reply.error is not None:
+                result.error = reply.error
+                return result
+            result.raw = reply.text
+            try:
+                result.value = parse_score_legacy_dreambench(reply.text)
+                break
+            except ReplyParseError as exc:
+                unread.append(reply.text)
+                result.error = (
+                    f"no score read in {attempt + 1} request(s), left out as published: {exc}"
+                )
+        if unread:
+            result.extra["unread_replies"] = unread
+        if not math.isnan(result.value):
+            result.error = None
         self._store(result)
         return result
 
@@ -411,16 +467,16 @@ class OpenAIJudge:
                 self._cache = None
 
 
-def _with_reask(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_reask(messages: list[dict[str, Any]], suffix: str = REASK_SUFFIX) -> list[dict[str, Any]]:
     """The same stateless request with a format reminder appended to its one user message."""
     out: list[dict[str, Any]] = []
     for msg in messages:
         if msg["role"] != "user":
             out.append(msg)
         elif isinstance(msg["content"], str):
-            out.append({"role": "user", "content": msg["content"] + REASK_SUFFIX})
+            out.append({"role": "user", "content": msg["content"] + suffix})
         else:
             parts = [dict(p) for p in msg["content"]]
-            parts[0] = {"type": "text", "text": parts[0]["text"] + REASK_SUFFIX}
+            parts[0] = {"type": "text", "text": parts[0]["text"] + suffix}
             out.append({"role": "user", "content": parts})
     return out

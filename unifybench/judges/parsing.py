@@ -79,3 +79,53 @@ def parse_score_legacy_vision(reply: str | None) -> float:
         return _finite_float(reply.strip())
     except ValueError as exc:
         raise ReplyParseError(f"legacy reading failed on {reply.strip()[:80]!r}: {exc}") from None
+
+
+# -- the 0-4 scale of DreamBench++ (scores are returned divided by 4) --------------------------
+SCALE_0_4_MAX = 4
+_SCORE_LINE = re.compile(
+    r"^[ \t]*score[ \t]*:[ \t]*(?P<num>\d+(?:\.\d+)?)[ \t]*\.?[ \t]*$", re.I | re.M
+)
+_SCORE_LABEL = re.compile(r"score\s*:", re.IGNORECASE)
+# The published reading (dreambench_plus/eval_concept_preservation.py, eval_prompt_following.py):
+# every match of this pattern in the reply; exactly one must be found; its integer is the score.
+_PUBLISHED_0_4 = re.compile(r"(score|Score):\s*[a-zA-Z]*\s*(\d+)")
+REASK_SUFFIX_0_4 = (
+    "\n\nYour previous reply could not be read. End your reply with exactly one line "
+    '"Score: N", N an integer from 0 to 4.'
+)
+
+
+def parse_score_0_4(reply: str | None) -> float:
+    """N / 4 from a reply with exactly one line ``Score: N`` (any case), N an integer 0..4.
+
+    Text before that line (an analysis) is allowed; a second ``score:`` label anywhere, a
+    fraction (``3.5``), a number outside 0..4 or no such line raise ReplyParseError.
+    """
+    if reply is None:
+        raise ReplyParseError("empty reply (no message content)")
+    lines = _SCORE_LINE.findall(reply)
+    labels = _SCORE_LABEL.findall(reply)
+    shown = reply.strip() if len(reply.strip()) <= 80 else reply.strip()[:77] + "..."
+    if len(lines) != 1 or len(labels) != 1:
+        raise ReplyParseError(f'expected exactly one line "Score: N" (N in 0..4): {shown!r}')
+    value = float(lines[0])
+    if value != int(value) or not 0 <= value <= SCALE_0_4_MAX:
+        raise ReplyParseError(f"score {lines[0]} is not an integer from 0 to 4")
+    return value / SCALE_0_4_MAX
+
+
+def parse_score_legacy_dreambench(reply: str | None) -> float:
+    """The published DreamBench++ reading, divided by 4 as its benchmarking script does.
+
+    Every match of ``(score|Score):\\s*[a-zA-Z]*\\s*(\\d+)``; exactly one must be found (else
+    the published script asked again); its digits are the score, with no range check ("Score: 7"
+    gives 1.75; "Score: 3.5" reads 3, the digits before the point). ReplyParseError otherwise.
+    """
+    if reply is None:
+        raise ReplyParseError("empty reply (no message content)")
+    found = _PUBLISHED_0_4.findall(reply)
+    if len(found) != 1:
+        shown = reply.strip()[:80]
+        raise ReplyParseError(f"published reading found {len(found)} scores in {shown!r}")
+    return int(found[0][1]) / SCALE_0_4_MAX

@@ -28,6 +28,12 @@ BUILTIN_TEMPLATES: dict[str, tuple[str, ...]] = {
     "vision": ("concept", "info", "extra_info", "prompt"),
     # the legacy vision fields: extra_info is the published join, ending in its own line break
     "vision-legacy": ("concept", "info", "extra_info", "prompt"),
+    # DreamBench++ (0-4 scale, our wording of the published scoring rules): concept preservation
+    # of a subject or of a style (reference image first, generated image second), and prompt
+    # following (the prompt and the generated image)
+    "dreambench-subject": (),
+    "dreambench-style": (),
+    "dreambench-text": ("prompt",),
 }
 
 
@@ -122,8 +128,8 @@ def parse_template(name: str, raw: bytes, source: str = "") -> PromptTemplate:
 
 
 def load_template(name_or_path: str | Path) -> PromptTemplate:
-    """A built-in template by name (``text``, ``text-legacy``, ``vision``, ``vision-legacy``) or a
-    template file (``.json``: verbatim; otherwise the section format)."""
+    """A built-in template by name (:data:`BUILTIN_TEMPLATES`) or a template file (``.json``:
+    verbatim; otherwise the section format)."""
     key = str(name_or_path)
     if key in BUILTIN_TEMPLATES:
         path = PROMPTS_DIR / f"{key}.txt"

@@ -47,7 +47,7 @@ class RunConfig:
     seed: int = 0
     images_per_prompt: int | None = None
     protocol: str = "v2"
-    categories: dict[str, str] = field(default_factory=dict)  # concept id -> human/animal/object
+    categories: dict[str, str] = field(default_factory=dict)  # concept id -> category
     benchmark: str = "unifybench"  # runs written before benchmarks were specs are UnifyBench's
 
     def to_json(self) -> dict[str, Any]:

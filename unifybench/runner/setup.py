@@ -229,6 +229,7 @@ def merge_judge_skips(skipped: Sequence[tuple[str, str]]) -> list[tuple[str, str
     then records ("judge[vqa,text_only]", "no text judge configured"). One entry says it better.
     """
     reasons = {name: reason for name, reason in skipped if name in ("text judge", "vision judge")}
+    used: set[str] = set()
     merged: list[tuple[str, str]] = []
     for name, reason in skipped:
         if name in reasons:
@@ -239,9 +240,10 @@ def merge_judge_skips(skipped: Sequence[tuple[str, str]]) -> list[tuple[str, str
             else ("vision" if reason == "no vision judge configured" else None)
         )
         if role and f"{role} judge" in reasons:
-            reason = reasons.pop(f"{role} judge")
+            reason = reasons[f"{role} judge"]  # every scorer of that judge gets the reason
+            used.add(f"{role} judge")
         merged.append((name, reason))
-    merged += [(name, reason) for name, reason in reasons.items()]
+    merged += [(name, reason) for name, reason in reasons.items() if name not in used]
     return merged
 
 

@@ -9,7 +9,7 @@ They live with the submission model (not with the leaderboard's presentation) an
 - every number is finite and inside its metric's declared range (value, confidence interval,
   per-concept values, side figures such as the face detection rate), and sane (|x| <= 1e9);
   ``ci_low <= value <= ci_high``; ``coverage == n / n_total``; ``0 <= n <= n_total``; every
-  per-concept key is listed in ``concepts``; categories are human / animal / object;
+  per-concept key is listed in ``concepts``; categories are human / animal / object / style;
 - a measured result names its run, date and UnifyBench version (a reported one must cite its
   paper: the model itself refuses it otherwise).
 

@@ -145,7 +145,7 @@ class Submission(_Strict):
     method: MethodInfo
     benchmark: BenchmarkInfo
     concepts: dict[str, str] = Field(
-        default_factory=dict, description="concept id -> category (human / animal / object)"
+        default_factory=dict, description="concept id -> category (human / animal / object / style)"
     )
     results: dict[str, dict[str, MetricResult]] = Field(description="task -> metric -> result")
     provenance: Provenance
