@@ -195,7 +195,7 @@ def check_images(images: Any, n: int, what: str) -> list[Any]:
     from PIL import Image
 
     if not isinstance(images, (list, tuple)):
-        raise TypeError(f"{what}() must return lists of PIL images, got {type(images).__name__}")
+        raise TypeError(f"{what}() must return a list of PIL images, got {type(images).__name__}")
     bad = [type(im).__name__ for im in images if not isinstance(im, Image.Image)]
     if bad:
         raise TypeError(f"{what}() must return PIL images, got {', '.join(sorted(set(bad)))}")
