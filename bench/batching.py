@@ -333,7 +333,7 @@ def _showo_random(device: str, dtype: str, smoke: bool):
     # Filler entries give the text vocabulary its published size (image codes start after it).
     tok.add_tokens([f"<|filler_{i}|>" for i in range(config.llm_vocab_size - len(tok))])
     add_showo_tokens(tok)
-    dev, dt = pick_device(device), pick_dtype(dtype, torch.device(device))
+    dev, dt = pick_device(device), pick_dtype(dtype)
     torch.manual_seed(0)
     with torch.device(dev):
         lm, vq = ShowoLM(config), MAGVITv2(config.magvit)
