@@ -1,10 +1,18 @@
-"""Per-item vs batched throughput of the methods' batch hooks (answer_batch, generate_batch).
+"""Per-item vs batched throughput of batched method calls, through the hooks and the runner.
 
 CPU part (always): tiny random configs of janus-prompt, concept-tokens on Janus and on Show-o,
-and showo-prompt (understanding only: its generation has no batch hook yet). For each method,
-``items`` questions are answered one call per item and then ``batch`` items per call, and
-``items`` prompts get ``n`` images each the same two ways; the outputs are checked to be
-identical and the best of ``repeats`` timings is reported as items/s.
+showo-prompt and unictokens.
+
+* hooks: ``items`` questions are answered one call per item and then ``batch`` items per call
+  (``answer_batch``), and ``items`` prompts get ``n`` images each the same two ways
+  (``generate_batch``); outputs are checked to be identical.
+* runner: ``api.predict`` on a one-concept benchmark of ``items`` understanding and ``items``
+  generation items, ``--batch-size 1`` against ``--batch-size batch``; the predictions are
+  checked to be identical, and items/s counts the predict stage without personalization.
+
+Runs alternate (per item, batched, per item, ...) and the best of ``repeats`` counts, so load
+from other processes on a shared machine spreads over both; ratios are against the per-item
+figure measured in the same run.
 
 Device part (only when CUDA is available; CI never needs it): full-size random-weight Show-o
 (512x512, 50 steps) and Janus-Pro-1B shapes (384x384, 576 tokens), float32 and bfloat16: answer
@@ -13,6 +21,7 @@ code on the CPU with small shapes, to check it without a GPU.
 
 Usage:
   python bench/batching.py [--items 16] [--batch 8] [--n 1] [--repeats 3] [--json out.json]
+      [--only showo-prompt,janus-prompt] [--parts hooks,runner]
   python bench/batching.py --device-only           # on a machine with a GPU
 """
 
@@ -73,6 +82,7 @@ def _methods(batch: int, n: int) -> dict[str, Callable[[], Any]]:
     from methods.concept_tokens import ConceptTokens
     from methods.janus_prompt import JanusPrompt
     from methods.showo_prompt import ShowoPrompt
+    from methods.unictokens import UniCTokens
 
     per_pass = batch * n
     fast = {"epochs": 1, "max_steps_per_epoch": 1, "n_tokens": 4}
@@ -84,7 +94,15 @@ def _methods(batch: int, n: int) -> dict[str, Callable[[], Any]]:
         "concept-tokens[showo]": lambda: ConceptTokens(
             backbone="showo", config="tiny", device="cpu", gen_batch_size=per_pass, **fast
         ),
-        "showo-prompt": lambda: ShowoPrompt(config="tiny", device="cpu"),
+        "showo-prompt": lambda: ShowoPrompt(config="tiny", device="cpu", gen_batch_size=per_pass),
+        "unictokens": lambda: UniCTokens(
+            config="tiny",
+            device="cpu",
+            gen_batch_size=per_pass,
+            stages=1,
+            epochs_stage1=1,
+            max_steps_per_epoch=1,
+        ),
     }
 
 
@@ -145,39 +163,151 @@ def _generation(method, state, items: int, batch: int, n: int, repeats: int) -> 
     return {"per_item": items / t1, "batched": items / tb, "speedup": t1 / tb, "same": same}
 
 
-def cpu_part(items: int, batch: int, n: int, repeats: int) -> list[dict]:
-    """Items/s per item and batched, for every method with the hooks (tiny configs)."""
-    import torch
+def _bench_images():
     from PIL import Image
     from skimage import data
 
-    images = [
+    return [
         Image.fromarray(data.astronaut()).resize((48, 48)),
         Image.fromarray(data.rocket()).resize((64, 40)),
     ]
+
+
+def cpu_part(
+    items: int, batch: int, n: int, repeats: int, only: list[str] | None, parts: list[str]
+) -> list[dict]:
+    """Items/s per item and batched, for every method with the hooks (tiny configs)."""
+    import torch
+
+    images = _bench_images()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         concept = _concept(Path(tmp) / "bench")
+        bench_data = (
+            _benchmark(Path(tmp) / "data", concept, items, n) if "runner" in parts else None
+        )
         for name, make in _methods(batch, n).items():
+            if only and name not in only:
+                continue
             method = make()
             state = method.personalize(concept, Path(tmp) / name)
-            row = {"method": name, "threads": torch.get_num_threads()}
-            row["understanding"] = _understanding(method, state, items, batch, repeats, images)
-            if hasattr(method, "generate_batch"):
+            row: dict[str, Any] = {"method": name, "threads": torch.get_num_threads()}
+            if "hooks" in parts:
+                row["understanding"] = _understanding(method, state, items, batch, repeats, images)
                 row["generation"] = _generation(method, state, items, batch, n, repeats)
+                _print_row(row, batch, n, "hooks")
+            if bench_data is not None:
+                row["runner"] = _runner(method, bench_data, Path(tmp) / "runs", batch, repeats)
+                _print_row(row["runner"], batch, n, "runner")
             rows.append(row)
-            _print_row(row, batch, n)
     return rows
 
 
-def _print_row(row: dict, batch: int, n: int) -> None:
+def _benchmark(root: Path, concept, items: int, n: int):
+    """One concept (the bench cat): ``items`` questions (recognition with a photo, open questions
+    without) and ``items`` generation prompts of ``n`` images."""
+    from unifybench.data.records import Benchmark, GenerationPrompt, UnderstandingItem
+
+    root.mkdir(parents=True, exist_ok=True)
+    photos = []
+    for i, im in enumerate(_bench_images()):
+        path = root / f"test{i}.png"
+        im.save(path)
+        photos.append(path)
+    questions = [
+        UnderstandingItem(
+            f"bench/rec/{i}",
+            "bench",
+            "rec",
+            i,
+            f"Is <bench> in this photo? ({i})",
+            "Yes." if i % 2 == 0 else "No.",
+            photos[i % len(photos)],
+        )
+        for i in range(items // 2)
+    ]
+    questions += [
+        UnderstandingItem(
+            f"bench/vqa/{i}", "bench", "vqa", i, QUESTIONS[i % len(QUESTIONS)], "A cat.", None
+        )
+        for i in range(items - items // 2)
+    ]
+    prompts = [
+        GenerationPrompt(
+            f"bench/t2i/{i}",
+            "bench",
+            "t2i",
+            i,
+            PROMPTS[i % len(PROMPTS)] + f" ({i})",
+            PROMPTS[i % len(PROMPTS)].replace("<bench>", "cat"),
+            n_images=n,
+        )
+        for i in range(items)
+    ]
+    return Benchmark(
+        root=root,
+        concepts={"bench": concept},
+        understanding={"bench": tuple(questions)},
+        generation={"bench": tuple(prompts)},
+        name="batching-bench",
+        revision="1",
+    )
+
+
+def _runner(method, benchmark, root: Path, batch: int, repeats: int) -> dict:
+    """Items/s of the predict stage (personalization excluded) at batch sizes 1 and ``batch``,
+    for understanding and generation; the predictions of both are compared."""
+    from unifybench import api
+
+    def predict(size: int, tasks: str, k: int) -> tuple[float, Path]:
+        out = root / f"{tasks}-{size}-{k}"
+        start = time.perf_counter()
+        (outcome,) = api.predict(
+            method, data=benchmark, out=out, tasks=tasks, batch_size=size, progress=False
+        )
+        wall = time.perf_counter() - start
+        log = (outcome.run_dir / "personalization.jsonl").read_text().splitlines()
+        personalize = sum(json.loads(line).get("seconds") or 0.0 for line in log)
+        return wall - personalize, outcome.run_dir
+
+    figures: dict[str, Any] = {}
+    for task, tasks in (("understanding", "rec,vqa"), ("generation", "t2i")):
+        best = {1: float("inf"), batch: float("inf")}
+        dirs: dict[int, Path] = {}
+        for k in range(repeats):
+            for size in (1, batch):
+                seconds, dirs[size] = predict(size, tasks, k)
+                best[size] = min(best[size], seconds)
+        count = sum(1 for _ in (dirs[1] / "predictions.jsonl").open())
+        figures[task] = {
+            "per_item": count / best[1],
+            "batched": count / best[batch],
+            "speedup": best[1] / best[batch],
+            "same": _predictions(dirs[1]) == _predictions(dirs[batch]),
+        }
+    figures["method"] = method.name
+    return figures
+
+
+def _predictions(run_dir: Path) -> dict[str, Any]:
+    """Outputs and image bytes by item id (what must not depend on the batch size)."""
+    import hashlib
+
+    out = {}
+    for line in (run_dir / "predictions.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        pixels = [hashlib.sha256((run_dir / p).read_bytes()).hexdigest() for p in r["images"] or []]
+        out[r["id"]] = (r["status"], r["output"], pixels)
+    return out
+
+
+def _print_row(row: dict, batch: int, n: int, how: str) -> None:
     for task in ("understanding", "generation"):
         r = row.get(task)
         if r is None:
-            print(f"{row['method']:<24} {task:<14} (no batch hook)")
             continue
         print(
-            f"{row['method']:<24} {task:<14} per item {r['per_item']:7.2f} items/s   "
+            f"{row['method']:<24} {how:<7}{task:<14} per item {r['per_item']:7.2f} items/s   "
             f"batch {batch}{f' (n={n})' if task == 'generation' else ''}: "
             f"{r['batched']:7.2f} items/s   x{r['speedup']:.2f}   identical: {r['same']}"
         )
@@ -203,7 +333,7 @@ def _showo_random(device: str, dtype: str, smoke: bool):
     # Filler entries give the text vocabulary its published size (image codes start after it).
     tok.add_tokens([f"<|filler_{i}|>" for i in range(config.llm_vocab_size - len(tok))])
     add_showo_tokens(tok)
-    dev, dt = pick_device(device), pick_dtype(dtype, torch.device(device))
+    dev, dt = pick_device(device), pick_dtype(dtype)
     torch.manual_seed(0)
     with torch.device(dev):
         lm, vq = ShowoLM(config), MAGVITv2(config.magvit)
@@ -281,14 +411,14 @@ def _device_row(name: str, bb, dtype: str, batch: int, new_tokens: int, device: 
     seeds = image_seeds(list(range(batch)), 1)
     prompts = [p.replace("<bench>", "cat") for p in PROMPTS] * batch
     if name == "showo":
-        from methods.showo import batched
+        from methods.showo.understanding import greedy_answer_ids
 
         def answer():
-            ids = batched.answer_ids(bb, qs, [img] * batch, max_new_tokens=new_tokens)
+            ids = greedy_answer_ids(bb, qs, [img] * batch, max_new_tokens=new_tokens)
             return sum(len(i) for i in ids)
 
         def draw():
-            return batched.generate_codes_seeded(bb, prompts[:batch], seeds)
+            return bb.generate_codes(prompts[:batch], seeds)[0]
     else:
 
         def answer():
@@ -358,6 +488,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device-only", action="store_true")
     parser.add_argument("--device-smoke", action="store_true", help="device code, CPU, small")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--only", help="comma-separated methods of the CPU part (default: all)")
+    parser.add_argument(
+        "--parts", default="hooks,runner", help="CPU parts: hooks, runner (default: both)"
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -365,7 +499,9 @@ def main(argv: list[str] | None = None) -> None:
     out: dict[str, Any] = {"torch_threads": torch.get_num_threads()}
     if not args.device_only:
         print(f"CPU, tiny configs, {torch.get_num_threads()} torch threads, {args.items} items")
-        out["cpu"] = cpu_part(args.items, args.batch, args.n, args.repeats)
+        only = [m.strip() for m in args.only.split(",")] if args.only else None
+        parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+        out["cpu"] = cpu_part(args.items, args.batch, args.n, args.repeats, only, parts)
     if args.device_smoke:
         out["device_smoke"] = device_part(args.batch, 4, smoke=True)
     elif torch.cuda.is_available():

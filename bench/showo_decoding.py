@@ -85,9 +85,9 @@ def main() -> None:
         f"understanding: recompute {recompute:.3f}s, kv-cache {cached:.3f}s, "
         f"speed-up x{recompute / cached:.2f}"
     )
-    prompts = ["a photo of a dog on the beach"] * 8
-    one_batch = _best(lambda: bb.generate(prompts, seed=0, batch_size=8), args.repeats)
-    singles = _best(lambda: bb.generate(prompts, seed=0, batch_size=1), args.repeats)
+    prompts = ["a photo of a dog on the beach"]
+    one_batch = _best(lambda: bb.generate_images(prompts, 8, [0], batch_size=8), args.repeats)
+    singles = _best(lambda: bb.generate_images(prompts, 8, [0], batch_size=1), args.repeats)
     print(
         f"generation of 8 images ({cfg.generation_steps} steps, guidance {cfg.guidance_scale}): "
         f"batch of 1 {singles:.3f}s, batch of 8 {one_batch:.3f}s, "

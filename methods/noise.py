@@ -54,11 +54,3 @@ def sample_inverse_cdf(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     target = u.to(cdf.device, cdf.dtype)[..., None] * cdf[..., -1:]
     idx = torch.searchsorted(cdf, target, right=True)[..., 0]
     return idx.clamp(max=probs.shape[-1] - 1)
-
-
-def gumbel_from_uniform(u: torch.Tensor) -> torch.Tensor:
-    """Standard Gumbel noise from uniforms (clamped away from 0 and 1)."""
-    import torch
-
-    u = u.clamp(1e-20, 1.0 - 1e-7)
-    return -torch.log(-torch.log(u))

@@ -114,6 +114,7 @@ def predict(
     images_per_prompt: int | None = None,
     retry_errors: bool = False,
     progress: bool | None = None,
+    batch_size: int | None = None,
     executor: str | Any = "local",
     **executor_options: Any,
 ) -> list[RunOutcome]:
@@ -123,7 +124,9 @@ def predict(
     folder, a hub repo id, a loaded Benchmark, or None for the sample benchmark. ``executor``:
     ``"local"`` (in this process), ``"ray"`` (options ``ray_address``, ``ray_shards``,
     ``ray_num_cpus``, ``ray_max_retries``, ``ray_resources``; see docs/scaling.md) or an executor
-    instance.
+    instance. ``batch_size``: items per batched method call (None: the method's
+    ``default_batch_size``; methods without batch hooks are asked item by item); it never changes
+    a prediction.
     """
     from unifybench.runner.config import RunConfig
     from unifybench.runner.predict import run_predictions
@@ -170,6 +173,7 @@ def predict(
             images_per_prompt=images_per_prompt,
             protocol=protocol,
             benchmark=benchmark.adapter,
+            batch_size=batch_size,
         )
         summary = run_predictions(
             method,
@@ -273,6 +277,7 @@ def run(
     progress: bool | None = None,
     summary: bool = False,
     report: bool = True,
+    batch_size: int | None = None,
     executor: str | Any = "local",
     **options: Any,
 ) -> list[RunOutcome]:
@@ -311,6 +316,7 @@ def run(
         images_per_prompt=images_per_prompt,
         retry_errors=retry_errors,
         progress=progress,
+        batch_size=batch_size,
         executor=executor,
         **executor_options,
     )

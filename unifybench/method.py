@@ -20,15 +20,18 @@ skip the runner's per-item seeding of random / numpy / torch. ``flips_after_crop
 transform flips: the legacy runner then passes its random flip there instead of mirroring the
 image it hands over. See docs/own-method.md.
 
-Optional batch hooks (the method side of batched runs)::
+Optional batch hooks, used by the runner for batches of two or more consecutive items of one
+task (``--batch-size``; default the class attribute ``default_batch_size``, else 1)::
 
     texts = method.answer_batch(state, questions, images)     # list[str], one per question
     images = method.generate_batch(state, prompts, n, seeds)  # n images per prompt, per prompt
 
 Each result must equal what the single call gives for that item alone: greedy answers token for
 token, and every image drawn from noise derived from its own item's seed only (see
-``methods/noise.py``), so the composition of a batch can never change an output. A class
-attribute ``default_batch_size`` suggests how many items to pass at once.
+``methods/noise.py``), so the composition of a batch can never change an output. A batch that
+fails (raises, wrong count, wrong types) is asked again item by item. A ``flips_after_crop``
+method's ``answer_batch`` takes ``flips=`` (one bool per image) under a flipping protocol, or is
+asked item by item there. See ``unifybench/runner/batches.py`` and docs/own-method.md.
 
 Methods register by name with :func:`register_method`, or from other packages through the entry
 point group ``unifybench.methods`` (``name = "package.module:Class"``). Built-in methods are lazy

@@ -1,22 +1,22 @@
 """The Show-o backbone as one object: tokenizer, transformer, image tokenizer, and the two decoders.
 
 ``ShowoBackbone.create(config)`` builds it (tiny: random weights, offline; published: weights from
-the hub). Understanding decodes greedily with a KV cache; generation is MaskGIT parallel decoding
-with classifier-free guidance and the cosine schedule, batched over images.
+the hub). Understanding decodes greedily with a KV cache (``understanding.py``: one loop for one
+question or a left-padded batch); generation is MaskGIT parallel decoding with classifier-free
+guidance and the cosine schedule (``sampler.py``: one sampler, per-image noise streams).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
 
-from methods.showo.attention import mmu_mask, omni_mask
 from methods.showo.config import ShowoConfig, resolve_config
 from methods.showo.magvit import MAGVITv2
 from methods.showo.model import ConceptRows, ShowoLM
 from methods.showo.prompting import SpecialIds, chat_prompt, mmu_prefix, t2i_sequence
-from methods.showo.schedule import mask_lowest_confidence, num_masked_after
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -198,7 +198,6 @@ class ShowoBackbone:
         image = (codes + self.text_vocab_size).tolist()
         return [*mmu_prefix(image, sp), sp.bos, *self.text_ids(chat_prompt(question))]
 
-    @torch.no_grad()
     def answer_ids(
         self,
         question: str,
@@ -212,21 +211,11 @@ class ShowoBackbone:
 
         ``flip`` flips the image after the crop (the published evaluation's random flip).
         """
-        sp = self.special
-        px = self.pixels([image or self.blank_image()], flips=[flip])
-        ids = self.mmu_ids(question, self.encode(px)[0])
-        seq = torch.tensor([ids], device=self.device)
-        logits, cache = self.lm(seq, mmu_mask(seq, eoi_id=sp.eoi), rows, use_cache=True)
-        out: list[int] = []
-        for _ in range(max_new_tokens or self.config.max_new_tokens):
-            nxt = int(logits[0, -1].float().argmax())
-            if nxt == sp.eos:
-                break
-            out.append(nxt)
-            logits, cache = self.lm(
-                torch.tensor([[nxt]], device=self.device), None, rows, cache, True
-            )
-        return out
+        from methods.showo.understanding import greedy_answer_ids
+
+        return greedy_answer_ids(
+            self, [question], [image], flips=[flip], rows=rows, max_new_tokens=max_new_tokens
+        )[0]
 
     def answer(
         self,
@@ -242,6 +231,24 @@ class ShowoBackbone:
         out = self.answer_ids(question, image, rows=rows, max_new_tokens=max_new_tokens, flip=flip)
         return self.tokenizer.decode(out, skip_special_tokens=True).strip()
 
+    def answer_batch(
+        self,
+        questions: Sequence[str],
+        images: Sequence[Image.Image | None],
+        *,
+        flips: Sequence[bool] | None = None,
+        rows: ConceptRows | None = None,
+        max_new_tokens: int | None = None,
+    ) -> list[str]:
+        """:meth:`answer` for several questions in one left-padded batch; each answer equals
+        the one its question gets alone (``methods.showo.understanding``)."""
+        from methods.showo.understanding import greedy_answer_ids
+
+        ids = greedy_answer_ids(
+            self, questions, images, flips=flips, rows=rows, max_new_tokens=max_new_tokens
+        )
+        return [self.tokenizer.decode(o, skip_special_tokens=True).strip() for o in ids]
+
     # -- generation --------------------------------------------------------------------------
     def t2i_batch(self, prompts: list[str], image_ids: torch.Tensor) -> torch.Tensor:
         """t2i sequences for ``prompts`` with the given image token ids (B, N)."""
@@ -252,84 +259,26 @@ class ShowoBackbone:
         ]
         return torch.tensor(rows, device=self.device)
 
-    @torch.no_grad()
     def generate_codes(
-        self,
-        prompts: list[str],
-        *,
-        seed: int,
-        steps: int | None = None,
-        guidance_scale: float | None = None,
-        temperature: float = 1.0,
-        rows: ConceptRows | None = None,
-        return_steps: tuple[int, ...] = (),
+        self, prompts: Sequence[str], seeds: Sequence[int], **kwargs: Any
     ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
-        """MaskGIT decoding of one image per prompt; returns codes (B, N) and requested steps.
+        """MaskGIT codes (B, N) of one image per prompt and the predictions at ``return_steps``.
 
-        Every step predicts all masked tokens, samples them, and re-masks the least confident
-        (cosine schedule, Gumbel noise scaled by a temperature annealed as in Show-o). With
-        guidance g > 0 the logits are (1 + g) * cond - g * uncond (empty prompt).
-        ``return_steps`` lists 0-based steps whose full predictions are returned too.
+        The one Show-o sampler, :func:`methods.showo.sampler.maskgit_codes` (its docstring: the
+        noise modes; keywords ``noise``, ``steps``, ``guidance_scale``, ``temperature``, ``rows``,
+        ``return_steps``). With ``noise="per-image"`` (default) image ``i`` draws only from a
+        generator seeded ``seeds[i]``.
         """
-        steps = steps or self.config.generation_steps
-        g = self.config.guidance_scale if guidance_scale is None else guidance_scale
-        sp = self.special
-        n_tok = self.config.num_vq_tokens
-        b = len(prompts)
-        off = self.text_vocab_size
-        codebook = self.config.codebook_size
-        masked = torch.full((b, n_tok), self.mask_id, device=self.device)
-        cond = self.t2i_batch(prompts, masked)
-        batch = torch.cat([cond, self.t2i_batch([""] * b, masked)]) if g > 0 else cond
-        attn = omni_mask(batch, pad_id=sp.pad, soi_id=sp.soi, eoi_id=sp.eoi)
-        # Randomness is drawn exactly as the published sampler draws it (one multinomial over
-        # every position, then one uniform tensor for the Gumbel noise, per step), so a seed
-        # gives the published code's image.
-        gen = torch.Generator(device=self.device).manual_seed(int(seed))
-        img = slice(batch.shape[1] - n_tok - 1, batch.shape[1] - 1)
-        current = torch.full((b, n_tok), -1, device=self.device)  # -1 = still masked
-        snapshots: dict[int, torch.Tensor] = {}
-        sampled = current
-        for step in range(steps):
-            logits, _ = self.lm(batch, attn, rows)
-            # Guidance is elementwise: taking the image-code columns first gives the same values
-            # as the published order (guide the whole vocabulary, then slice) with less memory.
-            logits = logits[:, img, off : off + codebook].float()
-            if g > 0:
-                c, u = logits.chunk(2)
-                logits = (1 + g) * c - g * u
-            probs = logits.softmax(-1)
-            draws = torch.multinomial(probs.reshape(-1, codebook), 1, generator=gen)
-            unknown = current < 0
-            sampled = torch.where(unknown, draws[:, 0].view(b, n_tok), current)
-            if step in return_steps:
-                snapshots[step] = sampled.clone()
-            ratio = (step + 1) / steps
-            keep = num_masked_after(step, steps, n_tok, unknown.sum(-1))
-            chosen = torch.gather(probs, -1, sampled[..., None].long())[..., 0]
-            chosen = torch.where(unknown, chosen, torch.finfo(chosen.dtype).max)
-            temperature = temperature * (1.0 - ratio)  # compounds over steps, as published
-            remask = mask_lowest_confidence(chosen, keep, temperature, gen)
-            current = torch.where(remask, -1, sampled)
-            new_img = torch.where(remask, self.mask_id, sampled + off)
-            batch[:, img] = torch.cat([new_img, new_img]) if g > 0 else new_img
-        return sampled, snapshots
+        from methods.showo.sampler import maskgit_codes
 
-    def generate(
-        self,
-        prompts: list[str],
-        *,
-        seed: int,
-        batch_size: int = 8,
-        rows: ConceptRows | None = None,
-        **kwargs: Any,
-    ) -> list[Image.Image]:
-        """Images for ``prompts`` (one each), in batches, each batch seeded from (seed, index)."""
-        images: list[Image.Image] = []
-        for start in range(0, len(prompts), batch_size):
-            chunk = prompts[start : start + batch_size]
-            codes, _ = self.generate_codes(
-                chunk, seed=seed * 1_000_003 + start, rows=rows, **kwargs
-            )
-            images.extend(self.decode(codes))
-        return images
+        return maskgit_codes(self, prompts, seeds, **kwargs)
+
+    def generate_images(
+        self, prompts: Sequence[str], n: int, seeds: Sequence[int], **kwargs: Any
+    ) -> list[list[Image.Image]]:
+        """``n`` images per prompt; image ``k`` of prompt ``i`` from ``image_seed(seeds[i], k)``
+        alone (:func:`methods.showo.sampler.generate_images`: ``batch_size``, ``steps``,
+        ``guidance_scale``, ``rows``, ``output_size``)."""
+        from methods.showo.sampler import generate_images
+
+        return generate_images(self, prompts, n, seeds, **kwargs)

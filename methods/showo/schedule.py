@@ -48,16 +48,17 @@ def mask_lowest_confidence(
     probs: torch.Tensor,
     keep_masked: torch.Tensor,
     temperature: float,
-    generator: torch.Generator | None,
+    gumbel: torch.Tensor,
 ) -> torch.Tensor:
     """True where a token should be re-masked: the ``keep_masked`` least confident per row.
 
-    Confidence is log(p) plus temperature-scaled Gumbel noise (MaskGIT's random top-k); a token
-    is re-masked when its confidence is below the ``keep_masked``-th smallest one.
+    Confidence is log(p) plus ``temperature`` times the Gumbel noise ``gumbel`` (MaskGIT's random
+    top-k; :func:`gumbel_noise` draws it as Show-o does); a token is re-masked when its
+    confidence is below the ``keep_masked``-th smallest one.
     """
     import torch
 
-    confidence = torch.log(probs.clamp(min=1e-20)) + temperature * gumbel_noise(probs, generator)
+    confidence = torch.log(probs.clamp(min=1e-20)) + temperature * gumbel
     ordered = torch.sort(confidence, dim=-1).values
     cut = torch.gather(ordered, 1, keep_masked.reshape(-1, 1).long())
     return confidence < cut

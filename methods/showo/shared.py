@@ -16,6 +16,9 @@ class ShowoBacked:
     # answer(..., flip=) flips the test image after the published resize + centre crop, so the
     # legacy runner hands over its flip decision instead of mirroring the uncropped image.
     flips_after_crop = True
+    # Items the runner hands to answer_batch / generate_batch at once (--batch-size overrides);
+    # answer_batch takes ``flips=`` (one per image) for the same reason answer takes ``flip=``.
+    default_batch_size = 8
 
     @property
     def random_weights(self) -> bool:

@@ -29,7 +29,7 @@ class ShowoPromptParams:
     include_extra_info: bool = True
     generation_steps: int | None = None
     guidance_scale: float | None = None
-    gen_batch_size: int = 4
+    gen_batch_size: int = 8
     output_size: int | None = None
     max_new_tokens: int | None = None
 
@@ -109,12 +109,15 @@ class ShowoPrompt(ShowoBacked):
         state: ProfileState,
         questions: Sequence[str],
         images: Sequence[Image.Image | None],
+        *,
+        flips: Sequence[bool] | None = None,
     ) -> list[str]:
-        """Greedy answers in one left-padded batch; each equals :meth:`answer` for it alone."""
-        from methods.showo.batched import answer_batch
-
+        """Greedy answers in one left-padded batch; each equals :meth:`answer` for it alone
+        (``flips[i]``: flip image ``i`` after the crop, as ``answer(..., flip=)``)."""
         texts = [self.question_text(state, q) for q in questions]
-        return answer_batch(self.backbone, texts, images, max_new_tokens=self.p.max_new_tokens)
+        return self.backbone.answer_batch(
+            texts, images, flips=flips, max_new_tokens=self.p.max_new_tokens
+        )
 
     def generation_prompt(self, state: ProfileState, prompt: str) -> str:
         """The prompt with the placeholder replaced by the class noun, then the profile likewise.
@@ -126,17 +129,20 @@ class ShowoPrompt(ShowoBacked):
         return f"{text}. {profile}".strip() if profile else text
 
     def generate(self, state: ProfileState, prompt: str, n: int, seed: int) -> list[Image.Image]:
-        """``n`` seeded images for the profile-augmented prompt."""
-        images = self.backbone.generate(
-            [self.generation_prompt(state, prompt)] * n,
-            seed=seed,
+        """``n`` images for the profile-augmented prompt; image k from ``image_seed(seed, k)``."""
+        return self.generate_batch(state, [prompt], n, [seed])[0]
+
+    def generate_batch(
+        self, state: ProfileState, prompts: Sequence[str], n: int, seeds: Sequence[int]
+    ) -> list[list[Image.Image]]:
+        """``n`` images per prompt, ``gen_batch_size`` images per sampler call; each image
+        depends only on its item's seed and its index (per-image noise streams)."""
+        return self.backbone.generate_images(
+            [self.generation_prompt(state, p) for p in prompts],
+            n,
+            seeds,
             batch_size=self.p.gen_batch_size,
             steps=self.p.generation_steps,
             guidance_scale=self.p.guidance_scale,
+            output_size=self.p.output_size,
         )
-        if self.p.output_size:
-            from PIL import Image as PILImage
-
-            size = (self.p.output_size, self.p.output_size)
-            images = [im.resize(size, PILImage.BICUBIC) for im in images]
-        return images

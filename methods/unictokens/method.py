@@ -234,16 +234,16 @@ class UniCTokens(ShowoBacked):
         state: UniCTokensState,
         questions: Sequence[str],
         images: Sequence[Image.Image | None],
+        *,
+        flips: Sequence[bool] | None = None,
     ) -> list[str]:
-        """Greedy answers in one left-padded batch; each equals :meth:`answer` for it alone."""
-        from methods.showo.batched import answer_batch
-
-        rows = self.rows_for(state.weights)
-        out = answer_batch(
-            self.backbone,
+        """Greedy answers in one left-padded batch; each equals :meth:`answer` for it alone
+        (``flips[i]``: flip image ``i`` after the crop, as ``answer(..., flip=)``)."""
+        out = self.backbone.answer_batch(
             [self.model_text(state, self.question_text(state, q)) for q in questions],
             images,
-            rows=rows,
+            flips=flips,
+            rows=self.rows_for(state.weights),
             max_new_tokens=self.p.max_new_tokens,
         )
         return [a.replace(CONCEPT_SLOT, state.concept_token) for a in out]
@@ -265,23 +265,28 @@ class UniCTokens(ShowoBacked):
         return prompt.replace(state.concept_token, phrase)
 
     def generate(self, state: UniCTokensState, prompt: str, n: int, seed: int) -> list[Image.Image]:
-        """``n`` images for ``prompt`` (MaskGIT, guidance 5, 50 steps by default), seeded."""
-        bb = self.backbone
-        text = self._slot_text(state.concept_token)(self.generation_prompt(state, prompt))
-        images = bb.generate(
-            [text] * n,
-            seed=seed,
+        """``n`` images for ``prompt`` (MaskGIT, guidance 5, 50 steps by default); image k is
+        drawn from ``image_seed(seed, k)`` alone."""
+        return self.generate_batch(state, [prompt], n, [seed])[0]
+
+    def generate_batch(
+        self, state: UniCTokensState, prompts: Sequence[str], n: int, seeds: Sequence[int]
+    ) -> list[list[Image.Image]]:
+        """``n`` images per prompt, ``gen_batch_size`` images per sampler call; each image
+        depends only on its item's seed and its index (per-image noise streams)."""
+        texts = [
+            self._slot_text(state.concept_token)(self.generation_prompt(state, p)) for p in prompts
+        ]
+        return self.backbone.generate_images(
+            texts,
+            n,
+            seeds,
             batch_size=self.p.gen_batch_size,
             rows=self.rows_for(state.weights),
             steps=self.p.generation_steps,
             guidance_scale=self.p.guidance_scale,
+            output_size=self.p.output_size,
         )
-        if self.p.output_size:
-            from PIL import Image as PILImage
-
-            size = (self.p.output_size, self.p.output_size)
-            images = [im.resize(size, PILImage.BICUBIC) for im in images]
-        return images
 
     # -- checkpoints ----------------------------------------------------------------------------
     def import_checkpoint(

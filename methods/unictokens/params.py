@@ -51,7 +51,7 @@ class UniCTokensParams:
     transition_end_step: int = 35
     generation_steps: int | None = None  # default: the config's (50)
     guidance_scale: float | None = None  # default: the config's (5)
-    gen_batch_size: int = 4
+    gen_batch_size: int = 8
     output_size: int | None = None  # resize generated images (default: native resolution)
     max_new_tokens: int | None = None  # default: the config's (100)
     face_backend: str = "auto"  # auto | arcface | dlib | none

@@ -42,7 +42,7 @@ def difference_images(
     for i in range(count):
         final, snaps = backbone.generate_codes(
             [prompt],
-            seed=seed * 1_000_003 + i,
+            [seed * 1_000_003 + i],
             steps=steps,
             guidance_scale=guidance_scale,
             rows=rows,

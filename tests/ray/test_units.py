@@ -86,6 +86,63 @@ def test_a_replayed_unit_yields_the_same_number_of_messages(
     assert len(nothing_left) == len(first) and nothing_left[0]["info"] is None
 
 
+def test_a_unit_batches_like_the_local_loop_and_replays_per_item(
+    sample_benchmark: Any, tmp_path: Path
+) -> None:
+    """A unit of a method with batch hooks calls them (batch size from the run config) and still
+    yields one message per item in the unit's order, the same records as item by item, also
+    when replayed with some items done (the remaining ones then form other batches)."""
+    from tests.runner.support import BatchedEcho
+    from unifybench.runner.config import RunConfig
+    from unifybench.runner.predict import _item_index
+
+    concept = "astro"
+    items = [
+        PlanItem(i.id, concept, i.task, i.index)
+        for task in ("rec", "vqa")
+        for i in sample_benchmark.items(concept, task)
+    ]
+    (unit,) = plan_units({concept: items})
+
+    def messages(batch_size: int, done: frozenset[str]) -> list[dict]:
+        config = RunConfig(method="batched-echo", seed=3, protocol="v2", batch_size=batch_size)
+        index = _item_index(sample_benchmark)
+        BatchedEcho.batch_calls.clear()
+        return list(
+            run_unit(
+                BatchedEcho(),
+                sample_benchmark.concepts[concept],
+                unit,
+                index,
+                tmp_path,
+                config,
+                done,
+            )
+        )
+
+    def untimed(ms: list[dict]) -> list[Any]:
+        return [
+            {k: v for k, v in m["record"].items() if k not in ("seconds", "batch")}
+            if m["kind"] == "record"
+            else m
+            for m in ms[1:]
+        ]
+
+    single = messages(1, frozenset())
+    batched = messages(4, frozenset())
+    assert BatchedEcho.batch_calls and all(n <= 4 for _, n in BatchedEcho.batch_calls)
+    assert untimed(batched) == untimed(single)
+    assert [m["record"]["id"] for m in batched[1:]] == [p.id for p in items]
+    done = frozenset(p.id for p in items[1:6:2])
+    replay = messages(4, done)
+    assert len(replay) == len(single)
+    for m, s_, p in zip(replay[1:], untimed(single), items, strict=True):
+        if p.id in done:
+            assert m == {"kind": "skip", "id": p.id}
+        else:
+            assert untimed([{}, m])[0] == s_
+
+
 class _Declares:
     def __init__(self, resources: Any) -> None:
         self.resources = resources

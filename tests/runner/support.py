@@ -339,3 +339,121 @@ class SystemPromptMethod(EchoMethod):
 
     def system_prompt(self, state: dict[str, Any]) -> str:
         return f"<{state['concept']}> is <token_0><token_1>.\n"
+
+
+# --- methods with batch hooks -----------------------------------------------------------------
+
+
+class BatchedEcho(EchoMethod):
+    """EchoMethod with ``answer_batch`` / ``generate_batch`` (item by item inside, so each
+    result equals the single call); records every hook call as (hook, batch length)."""
+
+    name: ClassVar[str] = "batched-echo"
+    default_batch_size: ClassVar[int] = 3
+    batch_calls: ClassVar[list[tuple[str, int]]] = []
+
+    def answer_batch(self, state: Any, questions: Sequence[str], images: Sequence[Any]) -> Any:
+        type(self).batch_calls.append(("answer_batch", len(questions)))
+        return [
+            EchoMethod.answer(self, state, q, im) for q, im in zip(questions, images, strict=True)
+        ]
+
+    def generate_batch(
+        self, state: Any, prompts: Sequence[str], n: int, seeds: Sequence[int]
+    ) -> Any:
+        type(self).batch_calls.append(("generate_batch", len(prompts)))
+        return [
+            EchoMethod.generate(self, state, p, n, s) for p, s in zip(prompts, seeds, strict=True)
+        ]
+
+
+class SlowBatchedEcho(SlowMethod):
+    """SlowMethod with batch hooks that sleep ``delay`` per item of the batch, for the
+    kill-mid-batch test; each hook call appends ``<hook> <items>`` to $UNIFYBENCH_TEST_CALLS."""
+
+    name: ClassVar[str] = "slow-batched-echo"
+    default_batch_size: ClassVar[int] = 4
+
+    def answer_batch(self, state: Any, questions: Sequence[str], images: Sequence[Any]) -> Any:
+        time.sleep(self.delay * len(questions))
+        self._log(f"answer_batch {len(questions)}")
+        return [
+            EchoMethod.answer(self, state, q, im) for q, im in zip(questions, images, strict=True)
+        ]
+
+    def generate_batch(
+        self, state: Any, prompts: Sequence[str], n: int, seeds: Sequence[int]
+    ) -> Any:
+        time.sleep(self.delay * len(prompts))
+        self._log(f"generate_batch {len(prompts)}")
+        return [
+            EchoMethod.generate(self, state, p, n, s) for p, s in zip(prompts, seeds, strict=True)
+        ]
+
+
+class FlakyBatch(BatchedEcho):
+    """Batch hooks that go wrong in one way (``failure``: raise, count, type), and single calls
+    that fail for questions ending "1?" (a genuinely bad item)."""
+
+    name: ClassVar[str] = "flaky-batch"
+
+    def __init__(self, failure: str = "raise", **params: Any) -> None:
+        super().__init__(**params)
+        self.failure = failure
+
+    def answer(self, state: Any, question: str, image: Image.Image | None) -> str:
+        if question.endswith("1?"):
+            raise RuntimeError("bad item")
+        return super().answer(state, question, image)
+
+    def answer_batch(self, state: Any, questions: Sequence[str], images: Sequence[Any]) -> Any:
+        out = super().answer_batch(state, questions, images)
+        if self.failure == "raise":
+            raise RuntimeError("the whole batch fell over")
+        if self.failure == "count":
+            return out[:-1]
+        return [7] * len(out)
+
+    def generate_batch(
+        self, state: Any, prompts: Sequence[str], n: int, seeds: Sequence[int]
+    ) -> Any:
+        out = super().generate_batch(state, prompts, n, seeds)
+        if self.failure == "raise":
+            raise RuntimeError("the whole batch fell over")
+        if self.failure == "count":
+            return [images[:-1] for images in out]  # one image short per item
+        return [["not an image"] * n for _ in out]
+
+
+class FlipBatch(BatchedEcho):
+    """Flips after its own crop; ``answer(..., flip=)`` and ``answer_batch(..., flips=)`` put
+    the flip and the left pixel's red value in the answer. ``batch_flips=False``: its
+    answer_batch has no ``flips`` parameter."""
+
+    name: ClassVar[str] = "flip-batch"
+    flips_after_crop: ClassVar[bool] = True
+
+    def answer(self, state: Any, question: str, image: Any, *, flip: bool = False) -> str:
+        red = image.getpixel((0, 0))[0] if image is not None else None
+        return f"flip={flip} red={red} {question}"
+
+    def answer_batch(
+        self, state: Any, questions: Sequence[str], images: Sequence[Any], *, flips=None
+    ) -> Any:
+        type(self).batch_calls.append(("answer_batch", len(questions)))
+        flips = flips or [False] * len(questions)
+        return [
+            self.answer(state, q, im, flip=f)
+            for q, im, f in zip(questions, images, flips, strict=True)
+        ]
+
+
+class FlipBatchWithoutFlips(FlipBatch):
+    """FlipBatch whose answer_batch takes no ``flips``: flipped items must go one by one."""
+
+    name: ClassVar[str] = "flip-batch-no-flips"
+
+    def answer_batch(  # type: ignore[override]
+        self, state: Any, questions: Sequence[str], images: Sequence[Any]
+    ) -> Any:
+        return super().answer_batch(state, questions, images)

@@ -61,6 +61,24 @@ def test_parse_params_json_values():
         parse_params(["oops"])
 
 
+def test_one_param_may_hold_several_pairs():
+    """The issue's spelling (--param backbone=janus,config=tiny) and the comma rule."""
+    assert parse_params(["backbone=janus,config=tiny", "epochs=1"]) == {
+        "backbone": "janus",
+        "config": "tiny",
+        "epochs": 1,
+    }
+    assert parse_params(["prompt=a dog, a cat"]) == {"prompt": "a dog, a cat"}
+    assert parse_params(["sizes=[1,2],n=3"]) == {"sizes": [1, 2], "n": 3}
+    assert parse_params(['cfg={"a":1,"b":2},k=x']) == {"cfg": {"a": 1, "b": 2}, "k": "x"}
+    assert parse_params(['note="x,y=1",k=2']) == {"note": "x,y=1", "k": 2}
+    assert parse_params(["a=1,a=2"]) == {"a": 2}  # the last one wins
+    assert parse_params(["a=1,=2"]) == {"a": "1,=2"}  # no name after the comma: one value
+    assert parse_params(["a=1,b"]) == {"a": "1,b"}
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_params(["=2,a=1"])
+
+
 def test_ls_lists_methods_and_tasks(capsys):
     assert main(["ls"]) == 0
     out = capsys.readouterr().out

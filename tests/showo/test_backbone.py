@@ -67,17 +67,17 @@ def test_answer_returns_text(tiny_backbone):
 
 
 def test_generate_images_size_count_and_seed(tiny_backbone):
-    kw = {"seed": 7, "batch_size": 2}
-    a = tiny_backbone.generate(["a red cup"] * 3, **kw)
-    b = tiny_backbone.generate(["a red cup"] * 3, **kw)
-    c = tiny_backbone.generate(["a red cup"] * 3, seed=8, batch_size=2)
+    kw = {"batch_size": 2, "steps": 4}
+    (a,) = tiny_backbone.generate_images(["a red cup"], 3, [7], **kw)
+    (b,) = tiny_backbone.generate_images(["a red cup"], 3, [7], **kw)
+    (c,) = tiny_backbone.generate_images(["a red cup"], 3, [8], **kw)
     assert len(a) == 3 and all(im.size == (32, 32) for im in a)
     assert all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a, b, strict=True))
     assert not all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a, c, strict=True))
 
 
 def test_generation_fills_every_token(tiny_backbone):
-    codes, snaps = tiny_backbone.generate_codes(["x"], seed=0, steps=4, return_steps=(1,))
+    codes, snaps = tiny_backbone.generate_codes(["x"], [0], steps=4, return_steps=(1,))
     assert codes.shape == (1, tiny().num_vq_tokens)
     assert int(codes.min()) >= 0 and int(codes.max()) < tiny().codebook_size
     assert set(snaps) == {1}

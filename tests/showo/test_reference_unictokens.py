@@ -131,9 +131,11 @@ def test_generation_codes_and_images_equal_reference(run0):
         text = method.model_text(state, prompt)
         masked = torch.full((2, bb.config.num_vq_tokens), bb.mask_id)
         assert torch.equal(bb.t2i_batch([text] * 2, masked), rec[f"gen{i}/input_ids"])
+        # The published script draws a batch of two from one generator seeded per batch.
         codes, _ = bb.generate_codes(
             [text] * 2,
-            seed=gen["seed"],
+            [gen["seed"]],
+            noise="published-batch",
             steps=gen["timesteps"],
             guidance_scale=gen["guidance"],
             rows=rows,
@@ -153,7 +155,7 @@ def test_stage_2_to_3_intermediate_predictions_equal_reference(run0):
     bb = method.backbone
     final, snaps = bb.generate_codes(
         [method.model_text(state, prompt)],
-        seed=t["seed"],
+        [t["seed"]],
         steps=t["steps"],
         guidance_scale=t["guidance"],
         rows=method.rows_for(state.weights),

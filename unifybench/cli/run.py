@@ -9,24 +9,63 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from unifybench.errors import ConfigError
 
+_NAME_START = re.compile(r"\s*[A-Za-z_][\w.-]*=")
+
+
+def split_pairs(text: str) -> list[str]:
+    """``"backbone=janus,config=tiny"`` -> ``["backbone=janus", "config=tiny"]``.
+
+    A comma starts a new pair only when ``name=`` follows it and it stands outside JSON
+    brackets (``[]``, ``{}``) and double-quoted strings. So ``prompt=a,b`` is one value,
+    ``sizes=[1,2],n=3`` two pairs; a value that itself holds ``,name=`` is written as a JSON
+    string: ``note="x,y=1"``.
+    """
+    parts, depth, quoted, escaped, start = [], 0, False, False, 0
+    for i, ch in enumerate(text):
+        if quoted:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                quoted = False
+            continue
+        if ch == '"':
+            quoted = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        elif ch == "," and depth == 0 and _NAME_START.match(text, i + 1):
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
 
 def parse_params(pairs: list[str] | None) -> dict[str, Any]:
-    """``["steps=50", "name=x"]`` -> ``{"steps": 50, "name": "x"}`` (JSON-parsed values)."""
+    """``["steps=50", "a=x,b=2"]`` -> ``{"steps": 50, "a": "x", "b": 2}`` (JSON-parsed values).
+
+    Each ``--param`` holds one pair or several separated by commas (:func:`split_pairs` says
+    which commas separate); a key given twice keeps its last value.
+    """
     params: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"--param expects key=value, got '{pair}'")
-        try:
-            params[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            params[key.strip()] = raw
+    for given in pairs or []:
+        for pair in split_pairs(given):
+            key, sep, raw = pair.partition("=")
+            if not sep or not key.strip():
+                raise ConfigError(f"--param expects key=value[,key=value...], got '{given}'")
+            try:
+                params[key.strip()] = json.loads(raw)
+            except json.JSONDecodeError:
+                params[key.strip()] = raw
     return params
 
 
@@ -56,8 +95,18 @@ def _add_predict_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--param",
         action="append",
-        metavar="KEY=VALUE",
-        help="method parameter (repeatable); VALUE is parsed as JSON when it can be",
+        metavar="KEY=VALUE[,KEY=VALUE]",
+        help="method parameters (repeatable); VALUE is parsed as JSON when it can be; a comma "
+        "starts a new pair only before NAME= outside JSON brackets and quotes (prompt=a,b is one "
+        "value; write a value holding ',name=' as a JSON string)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        metavar="N",
+        help="items per batched method call (answer_batch / generate_batch) for methods that "
+        "have them; default: the method's own (1 for methods without batch hooks). Never "
+        "changes a prediction",
     )
     _add_data_options(p)
     p.add_argument("--out", default="runs", help="runs directory (default: runs)")
@@ -190,6 +239,7 @@ def _predict_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "images_per_prompt": args.images_per_prompt,
         "retry_errors": args.retry_errors,
         "protocol": args.protocol,
+        "batch_size": args.batch_size,
     }
 
 

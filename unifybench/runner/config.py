@@ -49,6 +49,9 @@ class RunConfig:
     protocol: str = "v2"
     categories: dict[str, str] = field(default_factory=dict)  # concept id -> category
     benchmark: str = "unifybench"  # runs written before benchmarks were specs are UnifyBench's
+    # Items per batched method call (None: the method's default_batch_size, 1 without hooks).
+    # Not a predict field: batches never change a prediction, so a run may resume with another.
+    batch_size: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

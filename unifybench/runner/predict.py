@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from unifybench.data.records import load_image
 from unifybench.errors import ConfigError
+from unifybench.runner.batches import check_images, effective_batch_size, predict_items
 from unifybench.runner.config import RunConfig, read_config, write_json
 from unifybench.runner.jsonl import JsonlWriter, read_records, repair, rewrite
 from unifybench.runner.layout import RunLayout
@@ -183,9 +184,10 @@ def _run_predictions(
     pending = pending_items(run_dir, plan, retry_errors)
     summary = PredictSummary(run_dir, planned=len(plan), skipped=len(plan) - len(pending))
     items = _item_index(benchmark)
+    batch_size = effective_batch_size(method, config.batch_size)
     update_provenance(
         layout.provenance,
-        session=session_entry("predict", items_pending=len(pending)),
+        session=session_entry("predict", items_pending=len(pending), batch_size=batch_size),
         method={
             "name": config.method,
             "class": f"{type(method).__module__}:{type(method).__qualname__}",
@@ -238,14 +240,16 @@ def _run_predictions(
                     {"concept": concept_id, "status": "error", "error": message, "date": now_iso()}
                 )
                 for p in concept_items:
-                    writer.write(_record(p, config, "error", error=message))
+                    writer.write(make_record(p, config, "error", error=message))
                     summary.errors += 1
                     bar.update(1)
                 continue
             # Appended per concept, so a kill later keeps what was learned about this one.
             log.write({"concept": concept_id, **personalization_info(method, state, started)})
-            for p in concept_items:
-                record = _predict_one(method, state, p, items[p.id], run_dir, config)
+            records = predict_items(
+                method, state, concept_items, items, run_dir, config, batch_size
+            )
+            for record in records:
                 writer.write(record)
                 if record["status"] == "ok":
                     summary.ok += 1
@@ -326,7 +330,7 @@ def _release(method: Any, state: Any) -> None:
             print(f"warning: {type(method).__name__}.release failed: {err}", file=sys.stderr)
 
 
-def _record(
+def make_record(
     p: PlanItem,
     config: RunConfig,
     status: str,
@@ -337,7 +341,10 @@ def _record(
     error: str | None = None,
     seconds: float | None = None,
     flipped: bool | None = None,
+    batch: int = 1,
 ) -> dict[str, Any]:
+    """One ``predictions.jsonl`` record; ``batch`` (the items asked together) only when > 1,
+    ``seconds`` then being the batch's time shared equally among its items."""
     record: dict[str, Any] = {
         "id": p.id,
         "concept": p.concept,
@@ -353,10 +360,52 @@ def _record(
     }
     if flipped is not None:
         record["flipped"] = flipped
+    if batch > 1:
+        record["batch"] = batch
     return record
 
 
-def _predict_one(
+@dataclass(frozen=True)
+class UnderstandingInput:
+    """What a method is asked for one understanding item (the same in a batch and alone).
+
+    ``flipped``: the legacy protocol's flip draw (None when the protocol does not flip);
+    ``flip_arg``: that draw when the method applies it itself after its crop
+    (``flips_after_crop``), else None (the runner has then mirrored ``image`` already).
+    """
+
+    question: str
+    image: Any
+    flipped: bool | None = None
+    flip_arg: bool | None = None
+
+
+def understanding_input(
+    method: Any, item: UnderstandingItem | GenerationPrompt, seed: int, config: RunConfig
+) -> UnderstandingInput:
+    """The question, image and flip of an understanding item as the run's protocol asks it."""
+    image = load_image(item.image) if getattr(item, "image", None) is not None else None
+    protocol = config.protocol_spec()
+    # questions_as_written: the published script builds its prompt from the turn as written
+    # (only "<image>\n" removed); test_image_flip: it flips the test image at random
+    # (defect 1, probability 0.25; seeded here).
+    question = item.question  # type: ignore[union-attr]
+    if protocol.questions_as_written:
+        question = item.legacy_question  # type: ignore[union-attr]
+    if image is None or protocol.test_image_flip != "published":
+        return UnderstandingInput(question, image)
+    flipped = legacy_flip(seed)
+    if getattr(method, "flips_after_crop", False):
+        # The method crops like the published transform and flips after the crop.
+        return UnderstandingInput(question, image, flipped, flipped)
+    if flipped:
+        from PIL import ImageOps
+
+        image = ImageOps.mirror(image)
+    return UnderstandingInput(question, image, flipped)
+
+
+def predict_one(
     method: Method,
     state: Any,
     p: PlanItem,
@@ -364,6 +413,7 @@ def _predict_one(
     run_dir: Path,
     config: RunConfig,
 ) -> dict[str, Any]:
+    """The record of one item asked alone (``answer`` / ``generate``); errors become records."""
     seed = item_seed(config.seed, p.id)
     if getattr(method, "seed_global_rngs", True):
         seed_globals(seed)
@@ -371,37 +421,17 @@ def _predict_one(
     flipped: bool | None = None
     try:
         if p.is_generation:
-            images = _generate(method, state, p, item, seed, run_dir)
-            return _record(
-                p,
-                config,
-                "ok",
-                seed=seed,
-                images=images,
-                seconds=round(time.perf_counter() - started, 4),
-            )
-        image = load_image(item.image) if getattr(item, "image", None) is not None else None
-        protocol = config.protocol_spec()
-        # questions_as_written: the published script builds its prompt from the turn as written
-        # (only "<image>\n" removed); test_image_flip: it flips the test image at random
-        # (defect 1, probability 0.25; seeded here).
-        question = item.question  # type: ignore[union-attr]
-        if protocol.questions_as_written:
-            question = item.legacy_question  # type: ignore[union-attr]
-        kwargs: dict[str, Any] = {}
-        if image is not None and protocol.test_image_flip == "published":
-            flipped = legacy_flip(seed)
-            if getattr(method, "flips_after_crop", False):
-                # The method crops like the published transform and flips after the crop.
-                kwargs["flip"] = flipped
-            elif flipped:
-                from PIL import ImageOps
-
-                image = ImageOps.mirror(image)
-        answer = method.answer(state, question, image, **kwargs)
+            images = method.generate(state, item.prompt, p.n_images, seed)  # type: ignore[union-attr]
+            paths = save_images(p, check_images(images, p.n_images, "generate"), run_dir)
+            seconds = round(time.perf_counter() - started, 4)
+            return make_record(p, config, "ok", seed=seed, images=paths, seconds=seconds)
+        x = understanding_input(method, item, seed, config)
+        flipped = x.flipped
+        kwargs: dict[str, Any] = {} if x.flip_arg is None else {"flip": x.flip_arg}
+        answer = method.answer(state, x.question, x.image, **kwargs)
         if not isinstance(answer, str):
             raise TypeError(f"answer() must return str, got {type(answer).__name__}")
-        return _record(
+        return make_record(
             p,
             config,
             "ok",
@@ -411,7 +441,7 @@ def _predict_one(
             seconds=round(time.perf_counter() - started, 4),
         )
     except Exception as err:
-        return _record(
+        return make_record(
             p,
             config,
             "error",
@@ -422,24 +452,8 @@ def _predict_one(
         )
 
 
-def _generate(
-    method: Method,
-    state: Any,
-    p: PlanItem,
-    item: UnderstandingItem | GenerationPrompt,
-    seed: int,
-    run_dir: Path,
-) -> list[str]:
-    from PIL import Image
-
-    images = method.generate(state, item.prompt, p.n_images, seed)  # type: ignore[union-attr]
-    if not isinstance(images, (list, tuple)):
-        raise TypeError(f"generate() must return a list of PIL images, got {type(images).__name__}")
-    bad = [type(im).__name__ for im in images if not isinstance(im, Image.Image)]
-    if bad:
-        raise TypeError(f"generate() must return PIL images, got {', '.join(sorted(set(bad)))}")
-    if len(images) != p.n_images:
-        raise ValueError(f"generate() returned {len(images)} images, expected n={p.n_images}")
+def save_images(p: PlanItem, images: Sequence[Any], run_dir: Path) -> list[str]:
+    """Write an item's images as ``images/<concept>/<task>/<index>_<k>.png``; relative paths."""
     layout = RunLayout(run_dir)
     paths: list[str] = []
     for k, image in enumerate(images):

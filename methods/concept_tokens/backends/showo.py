@@ -4,7 +4,8 @@ Losses are Show-o's own, as UniCTokens trains them here (``methods.unictokens.tr
 the understanding loss over the reply after ``<|mmu|>`` image ``USER: ... ASSISTANT:``, and the
 masked image-token loss of MaskGIT (cosine mask ratio, flip augmentation) after the caption,
 without text-condition dropout (a dropped caption carries no concept token, so no signal).
-Inference: :mod:`methods.showo.batched` (batched understanding, per-image seeded generation).
+Inference: the backbone's one understanding loop (left-padded batches) and its one sampler
+(per-image noise streams), as ``showo-prompt`` and ``unictokens`` use them.
 """
 
 from __future__ import annotations
@@ -100,10 +101,7 @@ class ShowoConceptBackend:
         *,
         max_new_tokens: int | None,
     ) -> list[str]:
-        from methods.showo.batched import answer_batch
-
-        return answer_batch(
-            self.bb,
+        return self.bb.answer_batch(
             questions,
             images,
             rows=self.concept_rows(rows.to(self.device)),
@@ -113,10 +111,7 @@ class ShowoConceptBackend:
     def generate_batch(
         self, rows: LearnedRows, prompts: Sequence[str], n: int, seeds: Sequence[int]
     ) -> list[list[Image.Image]]:
-        from methods.showo.batched import generate_images
-
-        return generate_images(
-            self.bb,
+        return self.bb.generate_images(
             prompts,
             n,
             seeds,

@@ -363,7 +363,7 @@ class RayExecutor:
         """Write the units' records as they arrive, until every unit has ended."""
         import ray
 
-        from unifybench.runner.predict import _record
+        from unifybench.runner.predict import make_record
 
         with JsonlWriter(layout.predictions) as writer, JsonlWriter(layout.personalization) as log:
 
@@ -383,7 +383,7 @@ class RayExecutor:
                 message = f"ray: unit {unit.key} {reason}"
                 for p in unit.items:
                     if p.id not in written:
-                        write(_record(p, config, "error", error=message))
+                        write(make_record(p, config, "error", error=message))
 
             while streams:
                 ready, _ = ray.wait(list(streams), num_returns=1)

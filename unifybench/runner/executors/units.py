@@ -1,8 +1,9 @@
 """Units of work for executors: one method x one concept (or one shard of a concept's items).
 
-A unit personalizes the method once for its concept, then predicts each of its items, exactly as the
-local loop in :mod:`unifybench.runner.predict` does (same per-item seeding, same record builder), so
-any executor that runs units produces the same records as the local executor.
+A unit personalizes the method once for its concept, then predicts its items exactly as the local
+loop in :mod:`unifybench.runner.predict` does (same batches through the method's batch hooks, same
+per-item fallback, same seeding, same record builder), so any executor that runs units produces
+the same records as the local executor.
 
 :func:`run_unit` is a plain generator with no Ray in it: it yields one personalization message and
 then exactly one message per item, always the same number of messages for the same unit. That
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from unifybench.runner.batches import effective_batch_size, predict_items
 from unifybench.runner.layout import RunLayout
 from unifybench.runner.plan import PlanItem
 from unifybench.runner.provenance import now_iso
@@ -112,17 +114,23 @@ def run_unit(
             if p.id in done:
                 yield {"kind": SKIP, "id": p.id}
             else:
-                record = local._record(p, config, "error", error=message)
+                record = local.make_record(p, config, "error", error=message)
                 yield {"kind": RECORD, "record": record}
         return
     info = local.personalization_info(method, state, started)
     yield {"kind": PERSONALIZATION, "concept": unit.concept, "info": info}
     try:
+        # Batched like the local loop (same batch size, same fallback); the messages stay one per
+        # item in the unit's order whatever the batches, so a replayed stream lines up.
+        size = effective_batch_size(method, config.batch_size)
+        records = predict_items(method, state, todo, items, run_dir, config, size)
         for p in unit.items:
             if p.id in done:
                 yield {"kind": SKIP, "id": p.id}
                 continue
-            record = local._predict_one(method, state, p, items[p.id], run_dir, config)
+            record = next(records)
+            if record["id"] != p.id:  # pragma: no cover - predict_items keeps the order
+                raise AssertionError(f"record {record['id']} out of order, expected {p.id}")
             yield {"kind": RECORD, "record": record}
     finally:
         local._release(method, state)
